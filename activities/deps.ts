@@ -1,0 +1,14 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { CredentialsCipher } from '../db/credentials-cipher.js';
+
+/** Progress and change notifications; the API relays them to socket.io clients. */
+export interface EventPublisher {
+  publish(event: string, payload: Record<string, unknown>): Promise<void>;
+}
+
+/** Everything activities may touch, injected by the worker (and by tests) so no activity reaches for a global. */
+export interface ActivityDeps {
+  readonly orm: MikroORM;
+  readonly events: EventPublisher;
+  readonly credentials: CredentialsCipher;
+}

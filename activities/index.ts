@@ -1,0 +1,13 @@
+import { createConnectionHealthActivities } from './connection-health.activities.js';
+import type { ActivityDeps } from './deps.js';
+import { createSyncLogActivities } from './sync-log.activities.js';
+
+/** Every activity the worker registers; workflows import this factory's return type only. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createConnectionHealthActivities(deps),
+    ...createSyncLogActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,123 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+
+/** The only place that reads process.env. Parsed and validated once; a bad value stops the process. */
+export interface Config {
+  readonly nodeEnv: 'development' | 'test' | 'production';
+  readonly host: string;
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+  };
+  readonly corsOrigins: readonly string[];
+  readonly jwt: { readonly secret: string; readonly issuer: string; readonly audience: string };
+  /** 32-byte key (hex) that encrypts vendor credentials at rest. */
+  readonly credentialsKey: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly bodyLimit: string;
+  readonly trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+interface RawEnv {
+  NODE_ENV: Config['nodeEnv'];
+  HOST: string;
+  PORT: number;
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  TEMPORAL_ADDRESS: string;
+  TEMPORAL_NAMESPACE: string;
+  TEMPORAL_TASK_QUEUE: string;
+  CORS_ORIGINS: string;
+  JWT_SECRET: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+  CREDENTIALS_KEY: string;
+  LOG_LEVEL: Config['logLevel'];
+  BODY_LIMIT: string;
+  TRUST_PROXY: boolean;
+}
+
+const schema = {
+  type: 'object',
+  properties: {
+    NODE_ENV: { type: 'string', enum: ['development', 'test', 'production'], default: 'development' },
+    HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    TEMPORAL_ADDRESS: { type: 'string', pattern: '^[^\\s/]+:\\d+$' },
+    TEMPORAL_NAMESPACE: { type: 'string', minLength: 1, default: 'default' },
+    TEMPORAL_TASK_QUEUE: { type: 'string', minLength: 1, default: 'business-dashboard' },
+    CORS_ORIGINS: { type: 'string', default: 'http://localhost:5173,http://localhost:3000' },
+    JWT_SECRET: { type: 'string', minLength: 32 },
+    JWT_ISSUER: { type: 'string', minLength: 1, default: 'business-dashboard' },
+    JWT_AUDIENCE: { type: 'string', minLength: 1, default: 'business-dashboard-api' },
+    CREDENTIALS_KEY: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+    LOG_LEVEL: {
+      type: 'string',
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+    },
+    BODY_LIMIT: { type: 'string', pattern: '^\\d+(kb|mb)$', default: '1mb' },
+    TRUST_PROXY: { type: 'boolean', default: false },
+  },
+  required: ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'CREDENTIALS_KEY'],
+} as const;
+
+const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true });
+addFormats.default(ajv);
+const validate = ajv.compile<RawEnv>(schema);
+
+function describe(error: ErrorObject): string {
+  if (error.keyword === 'required') {
+    return `${String(error.params.missingProperty)} is required but not set`;
+  }
+  const name = error.instancePath.replace(/^\//, '');
+  return `${name} ${error.message ?? 'is invalid'}`;
+}
+
+/** Reads the variables the schema knows from `env`, applies defaults and checks every one. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  if (!validate(raw)) {
+    throw new ConfigError((validate.errors ?? []).map(describe));
+  }
+  const parsed = raw as unknown as RawEnv;
+  return Object.freeze({
+    nodeEnv: parsed.NODE_ENV,
+    host: parsed.HOST,
+    port: parsed.PORT,
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    temporal: Object.freeze({
+      address: parsed.TEMPORAL_ADDRESS,
+      namespace: parsed.TEMPORAL_NAMESPACE,
+      taskQueue: parsed.TEMPORAL_TASK_QUEUE,
+    }),
+    corsOrigins: Object.freeze(
+      parsed.CORS_ORIGINS.split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+    jwt: Object.freeze({ secret: parsed.JWT_SECRET, issuer: parsed.JWT_ISSUER, audience: parsed.JWT_AUDIENCE }),
+    credentialsKey: parsed.CREDENTIALS_KEY,
+    logLevel: parsed.LOG_LEVEL,
+    bodyLimit: parsed.BODY_LIMIT,
+    trustProxy: parsed.TRUST_PROXY,
+  });
+}

@@ -1,0 +1,24 @@
+/*
+ * Closed vocabularies stored as text with a CHECK constraint (MikroORM's default enum mapping on PostgreSQL):
+ * adding a value is a one-line migration, unlike a native PostgreSQL enum type.
+ */
+export const VENDORS = ['jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'] as const;
+export type Vendor = (typeof VENDORS)[number];
+
+export const USER_ROLES = ['admin', 'user', 'viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export const CONNECTION_STATUSES = ['connected', 'error', 'disconnected', 'needs_reauth'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+export const MESSAGE_CHANNELS = ['email', 'sms', 'slack'] as const;
+export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
+
+export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
+export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
+
+export const WEBHOOK_EVENT_STATUSES = ['received', 'processing', 'processed', 'failed', 'ignored'] as const;
+export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
+
+export const SECURITY_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type SecuritySeverity = (typeof SECURITY_SEVERITIES)[number];

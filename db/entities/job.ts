@@ -1,0 +1,34 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { baseProperties, tagsProperty } from './base.js';
+import { Client } from './client.js';
+
+export const JobSchema = defineEntity({
+  name: 'Job',
+  tableName: 'jobs',
+  properties: {
+    ...baseProperties(),
+    // Nullable as in the architecture: a job created in the dashboard may be saved before its client is chosen.
+    client: () => p.manyToOne(Client).ref().nullable().deleteRule('set null').index(),
+    title: p.string(),
+    description: p.text().nullable(),
+    status: p.string().length(50).index(),
+    priority: p.string().length(20).nullable(),
+    scheduledStart: p.datetime().nullable().index(),
+    scheduledEnd: p.datetime().nullable(),
+    actualStart: p.datetime().nullable(),
+    actualEnd: p.datetime().nullable(),
+    jobberJobId: p.string().length(100).nullable().unique(),
+    jobberQuoteId: p.string().length(100).nullable(),
+    // Money stays a decimal string end to end: floats would round cents.
+    estimatedRevenue: p.decimal().precision(10).scale(2).nullable(),
+    actualRevenue: p.decimal().precision(10).scale(2).nullable(),
+    /** User ids (users.id); an array rather than a join table because Jobber assigns a whole crew at once. */
+    assignedTo: p.array().defaultRaw(`'{}'`),
+    tags: tagsProperty(),
+    customFields: p.json<Record<string, unknown>>().nullable(),
+  },
+  indexes: [{ properties: ['updatedAt'] }],
+});
+
+export class Job extends JobSchema.class {}
+JobSchema.setClass(Job);

@@ -1,0 +1,7 @@
+import { Migration20261125000000_initial } from './Migration20261125000000_initial.js';
+
+/*
+ * Every migration, oldest first. Listed by hand so the migrator never globs the filesystem; `name` is given
+ * explicitly because class names do not survive bundlers.
+ */
+export const migrationsList = [{ name: 'Migration20261125000000_initial', class: Migration20261125000000_initial }];

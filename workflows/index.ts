@@ -1,0 +1,2 @@
+// The one module the worker bundles: every workflow is exported from here.
+export { connectionHealthCheck } from './connection-health-check.js';
