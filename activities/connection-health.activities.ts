@@ -19,7 +19,10 @@ export function createConnectionHealthActivities({ orm, credentials, events }: A
       const em = orm.em.fork();
       const connection = await em.findOne(VendorConnection, { id: connectionId });
       if (!connection) {
-        throw ApplicationFailure.nonRetryable(`connection ${connectionId} does not exist`, failureTypes.connectionNotFound);
+        throw ApplicationFailure.nonRetryable(
+          `connection ${connectionId} does not exist`,
+          failureTypes.connectionNotFound,
+        );
       }
       const base = { connectionId, vendor: connection.vendor, connectionStatus: connection.status };
       if (connection.credentialsEncrypted) {

@@ -18,9 +18,8 @@ export function createOrmOptions(databaseUrl: string, overrides: OrmOverrides = 
     entities: allEntities,
     extensions: [Migrator],
     debug: overrides.debug ?? false,
-    pool: { min: 0, max: overrides.poolMax ?? 10 },
-    // A missing entity or a typo in a relation should fail at start-up, not on the first query that touches it.
-    discovery: { warnWhenNoEntities: true, checkDuplicateTableNames: true },
+    // The API and the worker each hold one pool; 10 matches node-postgres' own default.
+    pool: { max: overrides.poolMax ?? 10 },
     migrations: {
       migrationsList,
       tableName: 'mikro_orm_migrations',

@@ -61,7 +61,14 @@ async function main(): Promise<void> {
       ['worker', 'worker/main.js'],
       ['api', 'api/main.js'],
     ] as const) {
-      const child = spawnService({ name, command: process.execPath, args: [join(distRoot, entry)], env, logDir, echo: true });
+      const child = spawnService({
+        name,
+        command: process.execPath,
+        args: [join(distRoot, entry)],
+        env,
+        logDir,
+        echo: true,
+      });
       children.push(child);
       void child.exited.then((code) => {
         if (!stopping) {

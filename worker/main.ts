@@ -22,7 +22,11 @@ async function main(): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { orm, events: createRedisEventPublisher(redis), credentials: createCredentialsCipher(config.credentialsKey) },
+      deps: {
+        orm,
+        events: createRedisEventPublisher(redis),
+        credentials: createCredentialsCipher(config.credentialsKey),
+      },
     });
     console.log(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
     // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before resolving.

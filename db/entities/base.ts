@@ -9,11 +9,18 @@ import { p } from '@mikro-orm/core';
  * into workflow ids and events); the database default covers rows inserted by raw SQL.
  */
 export function idProperty() {
-  return p.uuid().primary().onCreate(() => randomUUID()).defaultRaw('gen_random_uuid()');
+  return p
+    .uuid()
+    .primary()
+    .onCreate(() => randomUUID())
+    .defaultRaw('gen_random_uuid()');
 }
 
 export function createdAtProperty() {
-  return p.datetime().onCreate(() => new Date()).defaultRaw('now()');
+  return p
+    .datetime()
+    .onCreate(() => new Date())
+    .defaultRaw('now()');
 }
 
 /** id, created_at, updated_at: the base of every mutable table. */

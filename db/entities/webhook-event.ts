@@ -18,7 +18,11 @@ export const WebhookEventSchema = defineEntity({
     signatureValid: p.boolean(),
     payload: p.json<unknown>(),
     headers: p.json<Record<string, string>>().nullable(),
-    receivedAt: p.datetime().onCreate(() => new Date()).defaultRaw('now()').index(),
+    receivedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .defaultRaw('now()')
+      .index(),
     processedAt: p.datetime().nullable(),
     status: p.enum(WEBHOOK_EVENT_STATUSES).default('received').index(),
     error: p.text().nullable(),

@@ -8,7 +8,9 @@ export class Migration20261125000000_initial extends Migration {
   override name = 'Migration20261125000000_initial';
 
   override up(): void | Promise<void> {
-    this.addSql(`create table "clients" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "name" varchar(255) not null, "email" varchar(255) null, "phone" varchar(50) null, "address" jsonb null, "jobber_id" varchar(100) null, "quickbooks_id" varchar(100) null, "airtable_id" varchar(100) null, "tags" text[] not null default '{}', "custom_fields" jsonb null, "last_synced_at" timestamptz null, "sync_status" varchar(50) null, primary key ("id"));`);
+    this.addSql(
+      `create table "clients" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "name" varchar(255) not null, "email" varchar(255) null, "phone" varchar(50) null, "address" jsonb null, "jobber_id" varchar(100) null, "quickbooks_id" varchar(100) null, "airtable_id" varchar(100) null, "tags" text[] not null default '{}', "custom_fields" jsonb null, "last_synced_at" timestamptz null, "sync_status" varchar(50) null, primary key ("id"));`,
+    );
     this.addSql(`create index "clients_name_index" on "clients" ("name");`);
     this.addSql(`create index "clients_email_index" on "clients" ("email");`);
     this.addSql(`alter table "clients" add constraint "clients_jobber_id_unique" unique ("jobber_id");`);
@@ -16,41 +18,65 @@ export class Migration20261125000000_initial extends Migration {
     this.addSql(`alter table "clients" add constraint "clients_airtable_id_unique" unique ("airtable_id");`);
     this.addSql(`create index "clients_updated_at_index" on "clients" ("updated_at");`);
 
-    this.addSql(`create table "jobs" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "client_id" uuid null, "title" varchar(255) not null, "description" text null, "status" varchar(50) not null, "priority" varchar(20) null, "scheduled_start" timestamptz null, "scheduled_end" timestamptz null, "actual_start" timestamptz null, "actual_end" timestamptz null, "jobber_job_id" varchar(100) null, "jobber_quote_id" varchar(100) null, "estimated_revenue" numeric(10,2) null, "actual_revenue" numeric(10,2) null, "assigned_to" text[] not null default '{}', "tags" text[] not null default '{}', "custom_fields" jsonb null, primary key ("id"));`);
+    this.addSql(
+      `create table "jobs" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "client_id" uuid null, "title" varchar(255) not null, "description" text null, "status" varchar(50) not null, "priority" varchar(20) null, "scheduled_start" timestamptz null, "scheduled_end" timestamptz null, "actual_start" timestamptz null, "actual_end" timestamptz null, "jobber_job_id" varchar(100) null, "jobber_quote_id" varchar(100) null, "estimated_revenue" numeric(10,2) null, "actual_revenue" numeric(10,2) null, "assigned_to" text[] not null default '{}', "tags" text[] not null default '{}', "custom_fields" jsonb null, primary key ("id"));`,
+    );
     this.addSql(`create index "jobs_client_id_index" on "jobs" ("client_id");`);
     this.addSql(`create index "jobs_status_index" on "jobs" ("status");`);
     this.addSql(`create index "jobs_scheduled_start_index" on "jobs" ("scheduled_start");`);
     this.addSql(`alter table "jobs" add constraint "jobs_jobber_job_id_unique" unique ("jobber_job_id");`);
     this.addSql(`create index "jobs_updated_at_index" on "jobs" ("updated_at");`);
 
-    this.addSql(`create table "invoices" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(100) not null, "raw" jsonb null, "last_synced_at" timestamptz null, "client_id" uuid null, "job_id" uuid null, "number" varchar(50) null, "status" varchar(50) not null, "subtotal" numeric(12,2) null, "tax_total" numeric(12,2) null, "total" numeric(12,2) not null default '0.00', "balance" numeric(12,2) not null default '0.00', "currency" varchar(3) not null default 'USD', "issued_on" date null, "due_on" date null, "paid_on" date null, "sync_token" varchar(20) null, primary key ("id"));`);
+    this.addSql(
+      `create table "invoices" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(100) not null, "raw" jsonb null, "last_synced_at" timestamptz null, "client_id" uuid null, "job_id" uuid null, "number" varchar(50) null, "status" varchar(50) not null, "subtotal" numeric(12,2) null, "tax_total" numeric(12,2) null, "total" numeric(12,2) not null default '0.00', "balance" numeric(12,2) not null default '0.00', "currency" varchar(3) not null default 'USD', "issued_on" date null, "due_on" date null, "paid_on" date null, "sync_token" varchar(20) null, primary key ("id"));`,
+    );
     this.addSql(`create index "invoices_client_id_index" on "invoices" ("client_id");`);
     this.addSql(`create index "invoices_job_id_index" on "invoices" ("job_id");`);
     this.addSql(`create index "invoices_status_index" on "invoices" ("status");`);
     this.addSql(`create index "invoices_issued_on_index" on "invoices" ("issued_on");`);
     this.addSql(`create index "invoices_due_on_index" on "invoices" ("due_on");`);
     this.addSql(`create index "invoices_paid_on_index" on "invoices" ("paid_on");`);
-    this.addSql(`alter table "invoices" add constraint "invoices_vendor_external_id_unique" unique ("vendor", "external_id");`);
-    this.addSql(`alter table "invoices" add constraint "invoices_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`);
+    this.addSql(
+      `alter table "invoices" add constraint "invoices_vendor_external_id_unique" unique ("vendor", "external_id");`,
+    );
+    this.addSql(
+      `alter table "invoices" add constraint "invoices_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`,
+    );
 
-    this.addSql(`create table "expenses" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(100) not null, "raw" jsonb null, "last_synced_at" timestamptz null, "client_id" uuid null, "job_id" uuid null, "number" varchar(50) null, "status" varchar(50) not null, "payee_name" varchar(255) null, "category" varchar(255) null, "payment_type" varchar(50) null, "amount" numeric(12,2) not null, "currency" varchar(3) not null default 'USD', "incurred_on" date null, "paid_on" date null, "sync_token" varchar(20) null, primary key ("id"));`);
+    this.addSql(
+      `create table "expenses" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(100) not null, "raw" jsonb null, "last_synced_at" timestamptz null, "client_id" uuid null, "job_id" uuid null, "number" varchar(50) null, "status" varchar(50) not null, "payee_name" varchar(255) null, "category" varchar(255) null, "payment_type" varchar(50) null, "amount" numeric(12,2) not null, "currency" varchar(3) not null default 'USD', "incurred_on" date null, "paid_on" date null, "sync_token" varchar(20) null, primary key ("id"));`,
+    );
     this.addSql(`create index "expenses_client_id_index" on "expenses" ("client_id");`);
     this.addSql(`create index "expenses_job_id_index" on "expenses" ("job_id");`);
     this.addSql(`create index "expenses_status_index" on "expenses" ("status");`);
     this.addSql(`create index "expenses_category_index" on "expenses" ("category");`);
     this.addSql(`create index "expenses_incurred_on_index" on "expenses" ("incurred_on");`);
-    this.addSql(`alter table "expenses" add constraint "expenses_vendor_external_id_unique" unique ("vendor", "external_id");`);
-    this.addSql(`alter table "expenses" add constraint "expenses_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`);
+    this.addSql(
+      `alter table "expenses" add constraint "expenses_vendor_external_id_unique" unique ("vendor", "external_id");`,
+    );
+    this.addSql(
+      `alter table "expenses" add constraint "expenses_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`,
+    );
 
-    this.addSql(`create table "calendar_events" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(255) not null, "calendar_id" varchar(255) not null, "job_id" uuid null, "summary" varchar(255) null, "description" text null, "location" text null, "starts_at" timestamptz null, "ends_at" timestamptz null, "status" varchar(50) null, "etag" varchar(255) null, "raw" jsonb null, "last_synced_at" timestamptz null, primary key ("id"));`);
+    this.addSql(
+      `create table "calendar_events" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(255) not null, "calendar_id" varchar(255) not null, "job_id" uuid null, "summary" varchar(255) null, "description" text null, "location" text null, "starts_at" timestamptz null, "ends_at" timestamptz null, "status" varchar(50) null, "etag" varchar(255) null, "raw" jsonb null, "last_synced_at" timestamptz null, primary key ("id"));`,
+    );
     this.addSql(`create index "calendar_events_job_id_index" on "calendar_events" ("job_id");`);
     this.addSql(`create index "calendar_events_status_index" on "calendar_events" ("status");`);
-    this.addSql(`create index "calendar_events_calendar_id_starts_at_index" on "calendar_events" ("calendar_id", "starts_at");`);
+    this.addSql(
+      `create index "calendar_events_calendar_id_starts_at_index" on "calendar_events" ("calendar_id", "starts_at");`,
+    );
     this.addSql(`create index "calendar_events_starts_at_index" on "calendar_events" ("starts_at");`);
-    this.addSql(`alter table "calendar_events" add constraint "calendar_events_vendor_external_id_unique" unique ("vendor", "external_id");`);
-    this.addSql(`alter table "calendar_events" add constraint "calendar_events_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`);
+    this.addSql(
+      `alter table "calendar_events" add constraint "calendar_events_vendor_external_id_unique" unique ("vendor", "external_id");`,
+    );
+    this.addSql(
+      `alter table "calendar_events" add constraint "calendar_events_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`,
+    );
 
-    this.addSql(`create table "messages" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "client_id" uuid null, "job_id" uuid null, "channel" text not null, "direction" text not null, "from_address" varchar(255) null, "to_address" varchar(255) null, "subject" varchar(255) null, "body" text null, "slack_ts" varchar(100) null, "twilio_sid" varchar(100) null, "sendgrid_id" varchar(100) null, "status" varchar(50) null, "delivered_at" timestamptz null, "read_at" timestamptz null, "thread_key" varchar(255) null, primary key ("id"));`);
+    this.addSql(
+      `create table "messages" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "client_id" uuid null, "job_id" uuid null, "channel" text not null, "direction" text not null, "from_address" varchar(255) null, "to_address" varchar(255) null, "subject" varchar(255) null, "body" text null, "slack_ts" varchar(100) null, "twilio_sid" varchar(100) null, "sendgrid_id" varchar(100) null, "status" varchar(50) null, "delivered_at" timestamptz null, "read_at" timestamptz null, "thread_key" varchar(255) null, primary key ("id"));`,
+    );
     this.addSql(`create index "messages_client_id_index" on "messages" ("client_id");`);
     this.addSql(`create index "messages_job_id_index" on "messages" ("job_id");`);
     this.addSql(`create index "messages_channel_index" on "messages" ("channel");`);
@@ -60,104 +86,198 @@ export class Migration20261125000000_initial extends Migration {
     this.addSql(`create index "messages_status_index" on "messages" ("status");`);
     this.addSql(`create index "messages_thread_key_index" on "messages" ("thread_key");`);
     this.addSql(`create index "messages_created_at_index" on "messages" ("created_at");`);
-    this.addSql(`alter table "messages" add constraint "messages_channel_check" check ("channel" in ('email', 'sms', 'slack'));`);
-    this.addSql(`alter table "messages" add constraint "messages_direction_check" check ("direction" in ('inbound', 'outbound'));`);
+    this.addSql(
+      `alter table "messages" add constraint "messages_channel_check" check ("channel" in ('email', 'sms', 'slack'));`,
+    );
+    this.addSql(
+      `alter table "messages" add constraint "messages_direction_check" check ("direction" in ('inbound', 'outbound'));`,
+    );
 
-    this.addSql(`create table "payments" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(100) not null, "raw" jsonb null, "last_synced_at" timestamptz null, "client_id" uuid null, "invoice_id" uuid null, "number" varchar(50) null, "status" varchar(50) not null, "amount" numeric(12,2) not null, "currency" varchar(3) not null default 'USD', "method" varchar(50) null, "paid_on" date null, "sync_token" varchar(20) null, primary key ("id"));`);
+    this.addSql(
+      `create table "payments" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(100) not null, "raw" jsonb null, "last_synced_at" timestamptz null, "client_id" uuid null, "invoice_id" uuid null, "number" varchar(50) null, "status" varchar(50) not null, "amount" numeric(12,2) not null, "currency" varchar(3) not null default 'USD', "method" varchar(50) null, "paid_on" date null, "sync_token" varchar(20) null, primary key ("id"));`,
+    );
     this.addSql(`create index "payments_client_id_index" on "payments" ("client_id");`);
     this.addSql(`create index "payments_invoice_id_index" on "payments" ("invoice_id");`);
     this.addSql(`create index "payments_status_index" on "payments" ("status");`);
     this.addSql(`create index "payments_paid_on_index" on "payments" ("paid_on");`);
-    this.addSql(`alter table "payments" add constraint "payments_vendor_external_id_unique" unique ("vendor", "external_id");`);
-    this.addSql(`alter table "payments" add constraint "payments_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`);
+    this.addSql(
+      `alter table "payments" add constraint "payments_vendor_external_id_unique" unique ("vendor", "external_id");`,
+    );
+    this.addSql(
+      `alter table "payments" add constraint "payments_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`,
+    );
 
-    this.addSql(`create table "quotes" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(100) not null, "raw" jsonb null, "last_synced_at" timestamptz null, "client_id" uuid null, "job_id" uuid null, "number" varchar(50) null, "title" varchar(255) null, "status" varchar(50) not null, "subtotal" numeric(12,2) null, "tax_total" numeric(12,2) null, "total" numeric(12,2) not null default '0.00', "currency" varchar(3) not null default 'USD', "issued_on" date null, "expires_on" date null, "approved_at" timestamptz null, "sync_token" varchar(20) null, primary key ("id"));`);
+    this.addSql(
+      `create table "quotes" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_id" varchar(100) not null, "raw" jsonb null, "last_synced_at" timestamptz null, "client_id" uuid null, "job_id" uuid null, "number" varchar(50) null, "title" varchar(255) null, "status" varchar(50) not null, "subtotal" numeric(12,2) null, "tax_total" numeric(12,2) null, "total" numeric(12,2) not null default '0.00', "currency" varchar(3) not null default 'USD', "issued_on" date null, "expires_on" date null, "approved_at" timestamptz null, "sync_token" varchar(20) null, primary key ("id"));`,
+    );
     this.addSql(`create index "quotes_client_id_index" on "quotes" ("client_id");`);
     this.addSql(`create index "quotes_job_id_index" on "quotes" ("job_id");`);
     this.addSql(`create index "quotes_status_index" on "quotes" ("status");`);
     this.addSql(`create index "quotes_issued_on_index" on "quotes" ("issued_on");`);
-    this.addSql(`alter table "quotes" add constraint "quotes_vendor_external_id_unique" unique ("vendor", "external_id");`);
-    this.addSql(`alter table "quotes" add constraint "quotes_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`);
+    this.addSql(
+      `alter table "quotes" add constraint "quotes_vendor_external_id_unique" unique ("vendor", "external_id");`,
+    );
+    this.addSql(
+      `alter table "quotes" add constraint "quotes_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`,
+    );
 
-    this.addSql(`create table "users" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "email" varchar(255) not null, "password_hash" varchar(255) not null, "role" text not null default 'user', "display_name" varchar(255) null, "active" boolean not null default true, "failed_login_count" int not null default 0, "locked_until" timestamptz null, "password_changed_at" timestamptz null, "last_login_at" timestamptz null, primary key ("id"));`);
+    this.addSql(
+      `create table "users" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "email" varchar(255) not null, "password_hash" varchar(255) not null, "role" text not null default 'user', "display_name" varchar(255) null, "active" boolean not null default true, "failed_login_count" int not null default 0, "locked_until" timestamptz null, "password_changed_at" timestamptz null, "last_login_at" timestamptz null, primary key ("id"));`,
+    );
     this.addSql(`alter table "users" add constraint "users_email_unique" unique ("email");`);
     this.addSql(`alter table "users" add constraint "users_email_lowercase_check" check (email = lower(email));`);
     this.addSql(`alter table "users" add constraint "users_role_check" check ("role" in ('admin', 'user', 'viewer'));`);
 
-    this.addSql(`create table "security_events" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "type" varchar(100) not null, "severity" text not null default 'info', "user_id" uuid null, "email" varchar(255) null, "ip" varchar(64) null, "user_agent" text null, "details" jsonb null, primary key ("id"));`);
+    this.addSql(
+      `create table "security_events" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "type" varchar(100) not null, "severity" text not null default 'info', "user_id" uuid null, "email" varchar(255) null, "ip" varchar(64) null, "user_agent" text null, "details" jsonb null, primary key ("id"));`,
+    );
     this.addSql(`create index "security_events_user_id_index" on "security_events" ("user_id");`);
     this.addSql(`create index "security_events_type_created_at_index" on "security_events" ("type", "created_at");`);
     this.addSql(`create index "security_events_created_at_index" on "security_events" ("created_at");`);
-    this.addSql(`alter table "security_events" add constraint "security_events_severity_check" check ("severity" in ('info', 'warning', 'critical'));`);
+    this.addSql(
+      `alter table "security_events" add constraint "security_events_severity_check" check ("severity" in ('info', 'warning', 'critical'));`,
+    );
 
-    this.addSql(`create table "refresh_tokens" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "user_id" uuid not null, "family_id" uuid not null, "token_hash" varchar(255) not null, "expires_at" timestamptz not null, "revoked_at" timestamptz null, "replaced_by_id" uuid null, "created_ip" varchar(64) null, "user_agent" text null, primary key ("id"));`);
+    this.addSql(
+      `create table "refresh_tokens" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "user_id" uuid not null, "family_id" uuid not null, "token_hash" varchar(255) not null, "expires_at" timestamptz not null, "revoked_at" timestamptz null, "replaced_by_id" uuid null, "created_ip" varchar(64) null, "user_agent" text null, primary key ("id"));`,
+    );
     this.addSql(`create index "refresh_tokens_user_id_index" on "refresh_tokens" ("user_id");`);
     this.addSql(`create index "refresh_tokens_family_id_index" on "refresh_tokens" ("family_id");`);
-    this.addSql(`alter table "refresh_tokens" add constraint "refresh_tokens_token_hash_unique" unique ("token_hash");`);
+    this.addSql(
+      `alter table "refresh_tokens" add constraint "refresh_tokens_token_hash_unique" unique ("token_hash");`,
+    );
 
-    this.addSql(`create table "job_notes" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "job_id" uuid not null, "author_id" uuid null, "body" text not null, "vendor" text null, "external_id" varchar(100) null, primary key ("id"));`);
+    this.addSql(
+      `create table "job_notes" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "job_id" uuid not null, "author_id" uuid null, "body" text not null, "vendor" text null, "external_id" varchar(100) null, primary key ("id"));`,
+    );
     this.addSql(`create index "job_notes_job_id_index" on "job_notes" ("job_id");`);
     this.addSql(`create index "job_notes_author_id_index" on "job_notes" ("author_id");`);
     this.addSql(`create index "job_notes_created_at_index" on "job_notes" ("created_at");`);
-    this.addSql(`alter table "job_notes" add constraint "job_notes_vendor_external_id_unique" unique ("vendor", "external_id");`);
-    this.addSql(`alter table "job_notes" add constraint "job_notes_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`);
+    this.addSql(
+      `alter table "job_notes" add constraint "job_notes_vendor_external_id_unique" unique ("vendor", "external_id");`,
+    );
+    this.addSql(
+      `alter table "job_notes" add constraint "job_notes_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`,
+    );
 
-    this.addSql(`create table "api_keys" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "name" varchar(255) not null, "key_prefix" varchar(32) not null, "key_hash" varchar(255) not null, "role" text not null default 'viewer', "scopes" text[] not null default '{}', "created_by_id" uuid null, "last_used_at" timestamptz null, "revoked_at" timestamptz null, "expires_at" timestamptz null, primary key ("id"));`);
+    this.addSql(
+      `create table "api_keys" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "name" varchar(255) not null, "key_prefix" varchar(32) not null, "key_hash" varchar(255) not null, "role" text not null default 'viewer', "scopes" text[] not null default '{}', "created_by_id" uuid null, "last_used_at" timestamptz null, "revoked_at" timestamptz null, "expires_at" timestamptz null, primary key ("id"));`,
+    );
     this.addSql(`alter table "api_keys" add constraint "api_keys_key_prefix_unique" unique ("key_prefix");`);
     this.addSql(`create index "api_keys_created_by_id_index" on "api_keys" ("created_by_id");`);
-    this.addSql(`alter table "api_keys" add constraint "api_keys_role_check" check ("role" in ('admin', 'user', 'viewer'));`);
+    this.addSql(
+      `alter table "api_keys" add constraint "api_keys_role_check" check ("role" in ('admin', 'user', 'viewer'));`,
+    );
 
-    this.addSql(`create table "vendor_connections" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_account_id" varchar(255) not null, "display_name" varchar(255) null, "status" text not null default 'connected', "credentials_encrypted" text null, "token_expires_at" timestamptz null, "sync_cursors" jsonb not null default '{}', "last_synced_at" timestamptz null, "last_error" text null, primary key ("id"));`);
+    this.addSql(
+      `create table "vendor_connections" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "external_account_id" varchar(255) not null, "display_name" varchar(255) null, "status" text not null default 'connected', "credentials_encrypted" text null, "token_expires_at" timestamptz null, "sync_cursors" jsonb not null default '{}', "last_synced_at" timestamptz null, "last_error" text null, primary key ("id"));`,
+    );
     this.addSql(`create index "vendor_connections_status_index" on "vendor_connections" ("status");`);
-    this.addSql(`alter table "vendor_connections" add constraint "vendor_connections_vendor_external_account_id_unique" unique ("vendor", "external_account_id");`);
-    this.addSql(`alter table "vendor_connections" add constraint "vendor_connections_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`);
-    this.addSql(`alter table "vendor_connections" add constraint "vendor_connections_status_check" check ("status" in ('connected', 'error', 'disconnected', 'needs_reauth'));`);
+    this.addSql(
+      `alter table "vendor_connections" add constraint "vendor_connections_vendor_external_account_id_unique" unique ("vendor", "external_account_id");`,
+    );
+    this.addSql(
+      `alter table "vendor_connections" add constraint "vendor_connections_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`,
+    );
+    this.addSql(
+      `alter table "vendor_connections" add constraint "vendor_connections_status_check" check ("status" in ('connected', 'error', 'disconnected', 'needs_reauth'));`,
+    );
 
-    this.addSql(`create table "sync_log" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "service" varchar(50) not null, "operation" varchar(50) not null, "resource_type" varchar(50) null, "resource_id" varchar(100) null, "status" varchar(50) not null, "error_message" text null, "metadata" jsonb null, "connection_id" uuid null, "workflow_id" varchar(255) null, "run_id" varchar(255) null, "step" varchar(100) null, "activity_id" varchar(100) null, primary key ("id"));`);
+    this.addSql(
+      `create table "sync_log" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "service" varchar(50) not null, "operation" varchar(50) not null, "resource_type" varchar(50) null, "resource_id" varchar(100) null, "status" varchar(50) not null, "error_message" text null, "metadata" jsonb null, "connection_id" uuid null, "workflow_id" varchar(255) null, "run_id" varchar(255) null, "step" varchar(100) null, "activity_id" varchar(100) null, primary key ("id"));`,
+    );
     this.addSql(`create index "sync_log_status_index" on "sync_log" ("status");`);
     this.addSql(`create index "sync_log_connection_id_index" on "sync_log" ("connection_id");`);
     this.addSql(`create index "sync_log_workflow_id_index" on "sync_log" ("workflow_id");`);
     this.addSql(`create index "sync_log_service_created_at_index" on "sync_log" ("service", "created_at");`);
-    this.addSql(`alter table "sync_log" add constraint "sync_log_activity_unique" unique ("workflow_id", "run_id", "activity_id");`);
+    this.addSql(
+      `alter table "sync_log" add constraint "sync_log_activity_unique" unique ("workflow_id", "run_id", "activity_id");`,
+    );
 
-    this.addSql(`create table "webhook_events" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "event_id" varchar(255) not null, "event_type" varchar(255) null, "signature_valid" boolean not null, "payload" jsonb not null, "headers" jsonb null, "received_at" timestamptz not null default now(), "processed_at" timestamptz null, "status" text not null default 'received', "error" text null, "workflow_id" varchar(255) null, primary key ("id"));`);
+    this.addSql(
+      `create table "webhook_events" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "vendor" text not null, "event_id" varchar(255) not null, "event_type" varchar(255) null, "signature_valid" boolean not null, "payload" jsonb not null, "headers" jsonb null, "received_at" timestamptz not null default now(), "processed_at" timestamptz null, "status" text not null default 'received', "error" text null, "workflow_id" varchar(255) null, primary key ("id"));`,
+    );
     this.addSql(`create index "webhook_events_received_at_index" on "webhook_events" ("received_at");`);
     this.addSql(`create index "webhook_events_status_index" on "webhook_events" ("status");`);
     this.addSql(`create index "webhook_events_workflow_id_index" on "webhook_events" ("workflow_id");`);
-    this.addSql(`alter table "webhook_events" add constraint "webhook_events_vendor_event_id_unique" unique ("vendor", "event_id");`);
-    this.addSql(`alter table "webhook_events" add constraint "webhook_events_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`);
-    this.addSql(`alter table "webhook_events" add constraint "webhook_events_status_check" check ("status" in ('received', 'processing', 'processed', 'failed', 'ignored'));`);
+    this.addSql(
+      `alter table "webhook_events" add constraint "webhook_events_vendor_event_id_unique" unique ("vendor", "event_id");`,
+    );
+    this.addSql(
+      `alter table "webhook_events" add constraint "webhook_events_vendor_check" check ("vendor" in ('jobber', 'quickbooks', 'google', 'slack', 'twilio', 'sendgrid', 'airtable'));`,
+    );
+    this.addSql(
+      `alter table "webhook_events" add constraint "webhook_events_status_check" check ("status" in ('received', 'processing', 'processed', 'failed', 'ignored'));`,
+    );
 
-    this.addSql(`alter table "jobs" add constraint "jobs_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "jobs" add constraint "jobs_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "invoices" add constraint "invoices_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`);
-    this.addSql(`alter table "invoices" add constraint "invoices_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "invoices" add constraint "invoices_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`,
+    );
+    this.addSql(
+      `alter table "invoices" add constraint "invoices_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "expenses" add constraint "expenses_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`);
-    this.addSql(`alter table "expenses" add constraint "expenses_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "expenses" add constraint "expenses_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`,
+    );
+    this.addSql(
+      `alter table "expenses" add constraint "expenses_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "calendar_events" add constraint "calendar_events_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "calendar_events" add constraint "calendar_events_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "messages" add constraint "messages_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`);
-    this.addSql(`alter table "messages" add constraint "messages_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "messages" add constraint "messages_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`,
+    );
+    this.addSql(
+      `alter table "messages" add constraint "messages_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "payments" add constraint "payments_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`);
-    this.addSql(`alter table "payments" add constraint "payments_invoice_id_foreign" foreign key ("invoice_id") references "invoices" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "payments" add constraint "payments_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`,
+    );
+    this.addSql(
+      `alter table "payments" add constraint "payments_invoice_id_foreign" foreign key ("invoice_id") references "invoices" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "quotes" add constraint "quotes_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`);
-    this.addSql(`alter table "quotes" add constraint "quotes_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "quotes" add constraint "quotes_client_id_foreign" foreign key ("client_id") references "clients" ("id") on delete set null;`,
+    );
+    this.addSql(
+      `alter table "quotes" add constraint "quotes_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "security_events" add constraint "security_events_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "security_events" add constraint "security_events_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "refresh_tokens" add constraint "refresh_tokens_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete cascade;`);
-    this.addSql(`alter table "refresh_tokens" add constraint "refresh_tokens_replaced_by_id_foreign" foreign key ("replaced_by_id") references "refresh_tokens" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "refresh_tokens" add constraint "refresh_tokens_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete cascade;`,
+    );
+    this.addSql(
+      `alter table "refresh_tokens" add constraint "refresh_tokens_replaced_by_id_foreign" foreign key ("replaced_by_id") references "refresh_tokens" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "job_notes" add constraint "job_notes_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete cascade;`);
-    this.addSql(`alter table "job_notes" add constraint "job_notes_author_id_foreign" foreign key ("author_id") references "users" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "job_notes" add constraint "job_notes_job_id_foreign" foreign key ("job_id") references "jobs" ("id") on delete cascade;`,
+    );
+    this.addSql(
+      `alter table "job_notes" add constraint "job_notes_author_id_foreign" foreign key ("author_id") references "users" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "api_keys" add constraint "api_keys_created_by_id_foreign" foreign key ("created_by_id") references "users" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "api_keys" add constraint "api_keys_created_by_id_foreign" foreign key ("created_by_id") references "users" ("id") on delete set null;`,
+    );
 
-    this.addSql(`alter table "sync_log" add constraint "sync_log_connection_id_foreign" foreign key ("connection_id") references "vendor_connections" ("id") on delete set null;`);
+    this.addSql(
+      `alter table "sync_log" add constraint "sync_log_connection_id_foreign" foreign key ("connection_id") references "vendor_connections" ("id") on delete set null;`,
+    );
   }
 
   override down(): void | Promise<void> {

@@ -84,7 +84,18 @@ async function initCluster(bin: Binaries, pgdata: string, password: string): Pro
   try {
     const result = spawnSync(
       join(bin.dir, 'initdb'),
-      ['-D', pgdata, '-U', 'postgres', '--auth-host=scram-sha-256', '--auth-local=reject', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-sync'],
+      [
+        '-D',
+        pgdata,
+        '-U',
+        'postgres',
+        '--auth-host=scram-sha-256',
+        '--auth-local=reject',
+        `--pwfile=${pwfile}`,
+        '-E',
+        'UTF8',
+        '--no-sync',
+      ],
       { uid: bin.owner?.uid, gid: bin.owner?.gid, encoding: 'utf8' },
     );
     if (result.status !== 0) {
@@ -163,7 +174,13 @@ async function createDatabaseIfMissing(binDir: string, port: number, password: s
   const common = ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'];
   const { stdout } = await execFileAsync(
     join(binDir, 'psql'),
-    [...common, '-d', 'postgres', '-tAc', `select 1 from pg_database where datname = '${database.replace(/'/g, "''")}'`],
+    [
+      ...common,
+      '-d',
+      'postgres',
+      '-tAc',
+      `select 1 from pg_database where datname = '${database.replace(/'/g, "''")}'`,
+    ],
     { env },
   );
   if (stdout.trim() === '1') return;

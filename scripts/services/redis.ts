@@ -22,7 +22,8 @@ export interface LocalRedis {
 }
 
 function findRedisServer(log: (line: string) => void): string | undefined {
-  const find = () => which('redis-server') ?? (existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined);
+  const find = () =>
+    which('redis-server') ?? (existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined);
   return find() ?? (aptInstall(['redis-server'], log) ? find() : undefined);
 }
 

@@ -70,14 +70,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             port: options.ports.temporal,
             uiPort: options.ports.temporalUi,
             logDir,
-            ...(options.durable ? { dbFile: join(options.dataDir, 'temporal', 'dev-server.sqlite'), retention: '720h' } : {}),
+            ...(options.durable
+              ? { dbFile: join(options.dataDir, 'temporal', 'dev-server.sqlite'), retention: '720h' }
+              : {}),
           }).then(track),
         ),
   ]);
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failures.length > 0) {
     await stopAll();
-    throw failures.length === 1 ? failures[0]?.reason : new AggregateError(failures.map((f) => f.reason), 'services failed to start');
+    throw failures.length === 1
+      ? failures[0]?.reason
+      : new AggregateError(
+          failures.map((f) => f.reason),
+          'services failed to start',
+        );
   }
   const [postgres, redis, temporal] = results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as [
     LocalPostgres | undefined,

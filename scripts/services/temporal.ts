@@ -22,9 +22,13 @@ function goBinDir(): string | undefined {
  * Finds the `temporal` CLI: TEMPORAL_CLI, then PATH, then Go's bin folder; otherwise builds it from the Go
  * module proxy (several minutes the first time, cached afterwards).
  */
-export async function ensureTemporalCli(explicitPath: string | undefined, log: (line: string) => void): Promise<string> {
+export async function ensureTemporalCli(
+  explicitPath: string | undefined,
+  log: (line: string) => void,
+): Promise<string> {
   if (explicitPath) {
-    if (!existsSync(explicitPath)) throw new ServiceStartError('Temporal', `TEMPORAL_CLI=${explicitPath} does not exist.`);
+    if (!existsSync(explicitPath))
+      throw new ServiceStartError('Temporal', `TEMPORAL_CLI=${explicitPath} does not exist.`);
     return explicitPath;
   }
   const onPath = which('temporal');

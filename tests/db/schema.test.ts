@@ -64,9 +64,19 @@ describe('database schema (real PostgreSQL)', function () {
       const client = em.create(Client, { name: 'Acme Roofing', email: 'office@acme.test', jobberId: 'jobber-1' });
       // Ids come from JS at create time, so workflow ids can be built before the flush.
       expect(client.id).to.match(/^[0-9a-f-]{36}$/);
-      const job = em.create(Job, { title: 'Replace gutters', status: 'scheduled', client, estimatedRevenue: '1234.50' });
+      const job = em.create(Job, {
+        title: 'Replace gutters',
+        status: 'scheduled',
+        client,
+        estimatedRevenue: '1234.50',
+      });
       await em.flush();
-      await recordSyncStep(orm.em.fork(), { service: 'jobber', operation: 'upsert', resourceType: 'job', status: 'ok' });
+      await recordSyncStep(orm.em.fork(), {
+        service: 'jobber',
+        operation: 'upsert',
+        resourceType: 'job',
+        status: 'ok',
+      });
 
       const reader = orm.em.fork();
       const loaded = await reader.findOneOrFail(Job, { id: job.id }, { populate: ['client'] });
@@ -130,8 +140,9 @@ describe('database schema (real PostgreSQL)', function () {
         true,
         0,
       ]);
+      // Raw SQL bypasses the lower-casing type, so the CHECK constraint is the last line of defence.
       const raw = orm.em
-        .getConnection()
+        .fork()
         .execute("insert into users (email, password_hash) values ('Mixed@Example.com', 'hash')");
       expect(await rejectionOf(raw)).to.be.instanceOf(CheckConstraintViolationException);
     });

@@ -51,7 +51,12 @@ export async function setUpHarness(log: (line: string) => void): Promise<Harness
   const secrets = ephemeralSecrets();
   const stack = await startStack({
     dataDir,
-    ports: { postgres: await freePort(), redis: await freePort(), temporal: await freePort(), temporalUi: await freePort() },
+    ports: {
+      postgres: await freePort(),
+      redis: await freePort(),
+      temporal: await freePort(),
+      temporalUi: await freePort(),
+    },
     passwords: { postgres: secrets.postgresPassword, redis: secrets.redisPassword },
     database: 'business_dashboard_test',
     external: {
