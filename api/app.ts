@@ -1,0 +1,75 @@
+import cors from '@koa/cors';
+import type { Router } from '@koa/router';
+import Koa from 'koa';
+import compress from 'koa-compress';
+import helmet from 'koa-helmet';
+import type { AppDeps } from './deps.js';
+import { AppError } from './errors.js';
+import { authenticate } from './middleware/auth.js';
+import { jsonBody } from './middleware/body.js';
+import { errorHandler, notFound } from './middleware/error-handler.js';
+import { GLOBAL_RATE_LIMIT, rateLimit, type RateLimitOptions } from './middleware/rate-limit.js';
+import { REQUEST_ID_HEADER, requestId } from './middleware/request-id.js';
+import { requestLogger } from './middleware/request-logger.js';
+import { createRouter } from './routes/index.js';
+
+export interface AppOptions {
+  /** Override the global limit (tests use a small one); defaults to GLOBAL_RATE_LIMIT. */
+  readonly rateLimit?: Partial<RateLimitOptions>;
+  /** Routers mounted after the route folders: tests use them for routes that only a test needs. */
+  readonly extraRouters?: readonly Router[];
+}
+
+/** Headers a browser script may read on a cross-origin response. */
+const EXPOSED_HEADERS = [
+  REQUEST_ID_HEADER,
+  'Retry-After',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+];
+
+function corsFor(allowed: readonly string[]): Koa.Middleware {
+  const origins = new Set(allowed);
+  return cors({
+    // An origin outside the list gets no CORS headers at all, so the browser blocks the response.
+    origin: (ctx) => {
+      const origin = ctx.get('Origin');
+      return origins.has(origin) ? origin : '';
+    },
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowHeaders: ['Authorization', 'Content-Type', REQUEST_ID_HEADER],
+    exposeHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+}
+
+/** Assembles the pipeline of the architecture document (§1, §4); `server.ts` does the listening. */
+export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
+  const { config, logger } = deps;
+  const app = new Koa({ proxy: config.trustProxy });
+  const router = createRouter(deps, options.extraRouters);
+
+  app.use(requestId());
+  app.use(errorHandler(logger));
+  app.use(corsFor(config.corsOrigins));
+  app.use(helmet());
+  app.use(requestLogger(logger));
+  app.use(compress());
+  app.use(jsonBody(config.bodyLimit));
+  app.use(authenticate(config));
+  app.use(rateLimit(deps.redis, { ...GLOBAL_RATE_LIMIT, ...options.rateLimit }, logger));
+  app.use(router.routes());
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new AppError('method_not_allowed', 405, 'Method not allowed'),
+      notImplemented: () => new AppError('not_implemented', 501, 'Not implemented'),
+    }),
+  );
+  app.use(notFound());
+
+  // Errors Koa meets itself (e.g. a response stream that fails after the headers went out).
+  app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error after response started'));
+  return app;
+}

@@ -1,0 +1,14 @@
+import { Router } from '@koa/router';
+import type { AppDeps } from '../deps.js';
+import { healthRouter } from './health/router.js';
+
+/** Every route folder, one line each. */
+const routeFolders: ReadonlyArray<(deps: AppDeps) => Router> = [healthRouter];
+
+/** One root router, so that allowedMethods sees every route when it decides between 404 and 405. */
+export function createRouter(deps: AppDeps, extra: readonly Router[] = []): Router {
+  const root = new Router();
+  for (const build of routeFolders) root.use(build(deps).routes());
+  for (const router of extra) root.use(router.routes());
+  return root;
+}

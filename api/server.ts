@@ -1,0 +1,121 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config/env.js';
+import { openOrm } from '../db/orm.js';
+import { createApp, type AppOptions } from './app.js';
+import type { AppDeps } from './deps.js';
+import { createRealtime } from './realtime/io.js';
+
+export interface RunningServer {
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish, then closes socket.io, ORM, Redis, Temporal (≤ 10 s). */
+  close(): Promise<void>;
+}
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** Waits for `work` at most `ms`; shutdown goes on either way, and a failure is only logged. */
+async function settle(name: string, work: Promise<unknown>, ms: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(ms, 0));
+  });
+  try {
+    if ((await Promise.race([work, timeout])) === 'timeout') logger.warn({ step: name }, 'shutdown step timed out');
+  } catch (error) {
+    logger.warn({ err: error, step: name }, 'shutdown step failed');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Fails fast when Redis is away instead of queueing commands: a request (rate limit) or a readiness probe
+ * gets an error at once, and ioredis keeps reconnecting in the background.
+ */
+function openRedis(url: string, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+  return redis.connect().then(
+    () => redis,
+    (error: unknown) => {
+      redis.disconnect();
+      throw error;
+    },
+  );
+}
+
+async function closeDeps(deps: Partial<AppDeps>, deadline: number, logger: Logger): Promise<void> {
+  const left = (): number => deadline - Date.now();
+  if (deps.orm) await settle('orm', deps.orm.close(), left(), logger);
+  if (deps.redis) {
+    const redis = deps.redis;
+    await settle('redis', redis.quit(), left(), logger);
+    redis.disconnect();
+  }
+  if (deps.temporal?.probeConnection)
+    await settle('temporal probe', deps.temporal.probeConnection.close(), left(), logger);
+  if (deps.temporal) await settle('temporal', deps.temporal.connection.close(), left(), logger);
+}
+
+/** Builds the dependencies, closing whatever was already opened if a later one cannot be reached. */
+async function openDeps(config: Config, logger: Logger): Promise<AppDeps> {
+  const opened: { -readonly [K in keyof AppDeps]?: AppDeps[K] } = { config, logger };
+  try {
+    opened.orm = await openOrm(config.databaseUrl);
+    opened.redis = await openRedis(config.redisUrl, logger);
+    const connection = await Connection.connect({ address: config.temporal.address });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    opened.temporal = { connection, client };
+    // No retry interceptor: see AppDeps.temporal.probeConnection.
+    const probeConnection = await Connection.connect({ address: config.temporal.address, interceptors: [] });
+    opened.temporal = { connection, client, probeConnection };
+    return opened as AppDeps;
+  } catch (error) {
+    await closeDeps(opened, Date.now() + SHUTDOWN_TIMEOUT_MS, logger);
+    throw error;
+  }
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Opens the dependencies, serves the Koa app and socket.io on one HTTP server, and knows how to stop. */
+export async function startServer(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningServer> {
+  const deps = await openDeps(config, logger);
+  const server = createServer(createApp(deps, options).callback());
+  let port: number;
+  try {
+    port = await listen(server, config.port, config.host);
+  } catch (error) {
+    await closeDeps(deps, Date.now() + SHUTDOWN_TIMEOUT_MS, logger);
+    throw error;
+  }
+  const io = createRealtime(server, config, logger);
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    const deadline = Date.now() + SHUTDOWN_TIMEOUT_MS;
+    // Stop accepting; in-flight requests finish (idle keep-alive sockets are dropped by close()).
+    const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await settle('socket.io', io.close(), deadline - Date.now(), logger);
+    // Keep a share of the budget for the dependencies; past it, cut the remaining connections.
+    await settle('http', httpClosed, deadline - Date.now() - 3000, logger);
+    server.closeAllConnections();
+    await closeDeps(deps, deadline, logger);
+  };
+  return {
+    port,
+    close: () => (closing ??= close()),
+  };
+}
