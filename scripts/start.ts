@@ -77,7 +77,7 @@ async function main(): Promise<void> {
         }
       });
     }
-    await waitForApi(stackConfig.apiPort);
+    await waitForApi(stackConfig.apiPort, logDir);
     printBanner(stack, stackConfig.apiPort, stackConfig.dataDir);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function waitForApi(port: number): Promise<void> {
+async function waitForApi(port: number, logDir: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
@@ -94,7 +94,7 @@ async function waitForApi(port: number): Promise<void> {
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
-  throw new Error(`API: not ready on port ${port} after 60 s; see ${'api.log'} in the logs folder`);
+  throw new Error(`API: not ready on port ${port} after 60 s; see ${join(logDir, 'api.log')}`);
 }
 
 function printBanner(stack: RunningStack, apiPort: number, dataDir: string): void {

@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { createCredentialsCipher } from '../db/credentials-cipher.js';
@@ -7,10 +7,36 @@ import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { createRedisEventPublisher } from './event-publisher.js';
 import { createWorker } from './worker.js';
 
+let worker: Worker | undefined;
+
+/**
+ * The SDK's own signal handling only reaches a worker that is already running; a signal during start-up (while the
+ * workflows are being bundled) would be swallowed. So: drain a running worker, otherwise just leave.
+ */
+function handleShutdownSignals(): void {
+  Runtime.install({ shutdownSignals: [] });
+  const stop = () => {
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    else process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 async function main(): Promise<void> {
+  handleShutdownSignals();
   const config = loadConfig();
   const orm = await openOrm(config.databaseUrl);
   const redis = new Redis(config.redisUrl, { lazyConnect: true });
+  let redisDown = false;
+  redis.on('error', (error: Error) => {
+    // ioredis reconnects by itself; say so once per outage rather than on every retry.
+    if (!redisDown) console.warn(`worker: Redis unavailable (${error.message}); retrying`);
+    redisDown = true;
+  });
+  redis.on('ready', () => {
+    redisDown = false;
+  });
   await redis.connect();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
@@ -18,7 +44,7 @@ async function main(): Promise<void> {
       // A managed namespace may refuse operator calls; syncs still run, only Web UI filtering is lost.
       console.warn(`worker: could not register search attributes: ${String(error)}`);
     });
-    const worker = await createWorker({
+    worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
@@ -29,11 +55,10 @@ async function main(): Promise<void> {
       },
     });
     console.log(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
-    // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before resolving.
-    await worker.run();
+    await worker.run(); // resolves once shutdown() has drained in-flight tasks
   } finally {
     await connection.close();
-    await redis.quit().catch(() => undefined);
+    redis.disconnect();
     await orm.close();
   }
 }
