@@ -64,7 +64,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
     router.allowedMethods({
       throw: true,
       methodNotAllowed: () => new AppError('method_not_allowed', 405, 'Method not allowed'),
-      notImplemented: () => new AppError('not_implemented', 501, 'Not implemented'),
+      // An HTTP method no route here knows (PROPFIND, …), as RFC 9110 asks: 501.
+      notImplemented: () => new AppError('method_unsupported', 501, 'This server does not support the request method'),
     }),
   );
   app.use(notFound());

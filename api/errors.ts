@@ -46,7 +46,7 @@ const codeByStatus: Readonly<Record<number, string>> = {
   415: 'unsupported_media_type',
   422: 'unprocessable_entity',
   429: 'rate_limited',
-  501: 'not_implemented',
+  501: 'method_unsupported',
   503: 'service_unavailable',
 };
 
