@@ -1,5 +1,6 @@
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormats from 'ajv-formats';
+import { envParser } from './parse-env.js';
+
+export { ConfigError } from './parse-env.js';
 
 /** The only place that reads process.env. Parsed and validated once; a bad value stops the process. */
 export interface Config {
@@ -20,13 +21,6 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimit: string;
   readonly trustProxy: boolean;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-  }
 }
 
 interface RawEnv {
@@ -75,29 +69,11 @@ const schema = {
   required: ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'CREDENTIALS_KEY'],
 } as const;
 
-const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true });
-addFormats.default(ajv);
-const validate = ajv.compile<RawEnv>(schema);
-
-function describe(error: ErrorObject): string {
-  if (error.keyword === 'required') {
-    return `${String(error.params.missingProperty)} is required but not set`;
-  }
-  const name = error.instancePath.replace(/^\//, '');
-  return `${name} ${error.message ?? 'is invalid'}`;
-}
+const parseEnv = envParser<RawEnv>(schema);
 
 /** Reads the variables the schema knows from `env`, applies defaults and checks every one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(schema.properties)) {
-    const value = env[key];
-    if (value !== undefined && value !== '') raw[key] = value;
-  }
-  if (!validate(raw)) {
-    throw new ConfigError((validate.errors ?? []).map(describe));
-  }
-  const parsed = raw as unknown as RawEnv;
+  const parsed = parseEnv(env);
   return Object.freeze({
     nodeEnv: parsed.NODE_ENV,
     host: parsed.HOST,

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { Ajv } from 'ajv';
-import { ConfigError } from './env.js';
+import { envParser } from './parse-env.js';
 
 /**
  * What `npm start` needs before the services exist: where to keep data, which ports to give the local services,
@@ -48,19 +47,10 @@ const schema = {
   },
 } as const;
 
-const validate = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true }).compile<RawStackEnv>(schema);
+const parseStackEnv = envParser<RawStackEnv>(schema);
 
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StackConfig {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(schema.properties)) {
-    if (env[key]) raw[key] = env[key];
-  }
-  if (!validate(raw)) {
-    throw new ConfigError(
-      (validate.errors ?? []).map((error) => `${error.instancePath.slice(1)} ${error.message ?? 'is invalid'}`),
-    );
-  }
-  const parsed = raw as unknown as RawStackEnv;
+  const parsed = parseStackEnv(env);
   return Object.freeze({
     dataDir: resolve(cwd, parsed.DATA_DIR),
     apiPort: parsed.PORT,
