@@ -47,7 +47,7 @@ function corsFor(allowed: readonly string[]): Koa.Middleware {
 /** Assembles the pipeline of the architecture document (§1, §4); `server.ts` does the listening. */
 export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
   const { config, logger } = deps;
-  const app = new Koa({ proxy: config.trustProxy });
+  const app = new Koa();
   const router = createRouter(deps, options.extraRouters);
 
   app.use(requestId());
@@ -57,7 +57,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
   app.use(requestLogger(logger));
   app.use(compress());
   app.use(jsonBody(config.bodyLimit));
-  app.use(authenticate(config));
+  app.use(authenticate(deps));
   app.use(rateLimit(deps.redis, { ...GLOBAL_RATE_LIMIT, ...options.rateLimit }, logger));
   app.use(router.routes());
   app.use(

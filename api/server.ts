@@ -101,7 +101,7 @@ export async function startServer(config: Config, logger: Logger, options: AppOp
     await closeDeps(deps, Date.now() + SHUTDOWN_TIMEOUT_MS, logger);
     throw error;
   }
-  const io = createRealtime(server, config, logger);
+  const io = createRealtime(server, deps);
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {

@@ -20,7 +20,21 @@ export interface Config {
   readonly credentialsKey: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimit: string;
-  readonly trustProxy: boolean;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (proxy-addr syntax: addresses, CIDRs, or the names loopback,
+   * linklocal, uniquelocal). Empty: the socket's address is the client, whatever the header says.
+   */
+  readonly trustedProxies: readonly string[];
+  /** PEM certificate and key files: when both are set the API serves HTTPS with TLS 1.3 as the minimum. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly auth: {
+    /**
+     * A refresh token presented again within this many seconds of its rotation lost a concurrent race (two tabs
+     * refreshing at once) and is refused without revoking the session; later it counts as reuse (RFC 9700 §4.14).
+     * 0 makes every second presentation a reuse.
+     */
+    readonly refreshReuseGraceSeconds: number;
+  };
 }
 
 interface RawEnv {
@@ -39,7 +53,10 @@ interface RawEnv {
   CREDENTIALS_KEY: string;
   LOG_LEVEL: Config['logLevel'];
   BODY_LIMIT: string;
-  TRUST_PROXY: boolean;
+  TRUST_PROXY: string;
+  TLS_CERT_FILE?: string;
+  TLS_KEY_FILE?: string;
+  AUTH_REFRESH_REUSE_GRACE_SECONDS: number;
 }
 
 const schema = {
@@ -64,9 +81,13 @@ const schema = {
       default: 'info',
     },
     BODY_LIMIT: { type: 'string', pattern: '^\\d+(kb|mb)$', default: '1mb' },
-    TRUST_PROXY: { type: 'boolean', default: false },
+    TRUST_PROXY: { type: 'string', pattern: '^[0-9A-Za-z.:/, ]*$', default: '' },
+    TLS_CERT_FILE: { type: 'string', minLength: 1 },
+    TLS_KEY_FILE: { type: 'string', minLength: 1 },
+    AUTH_REFRESH_REUSE_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 60, default: 5 },
   },
   required: ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'CREDENTIALS_KEY'],
+  dependentRequired: { TLS_CERT_FILE: ['TLS_KEY_FILE'], TLS_KEY_FILE: ['TLS_CERT_FILE'] },
 } as const;
 
 const parseEnv = envParser<RawEnv>(schema);
@@ -94,6 +115,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     credentialsKey: parsed.CREDENTIALS_KEY,
     logLevel: parsed.LOG_LEVEL,
     bodyLimit: parsed.BODY_LIMIT,
-    trustProxy: parsed.TRUST_PROXY,
+    trustedProxies: Object.freeze(
+      parsed.TRUST_PROXY.split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    ),
+    ...(parsed.TLS_CERT_FILE && parsed.TLS_KEY_FILE
+      ? { tls: Object.freeze({ certFile: parsed.TLS_CERT_FILE, keyFile: parsed.TLS_KEY_FILE }) }
+      : {}),
+    auth: Object.freeze({ refreshReuseGraceSeconds: parsed.AUTH_REFRESH_REUSE_GRACE_SECONDS }),
   });
 }

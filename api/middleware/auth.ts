@@ -1,10 +1,17 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import koaJwt from 'koa-jwt';
-import type { Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import type { Config } from '../../config/env.js';
-import type { AccessTokenClaims } from '../state.js';
+import { ApiKey } from '../../db/entities/index.js';
+import { apiKeySecretMatches, looksLikeApiKey, parseApiKey } from '../auth/api-keys.js';
+import { accessRevocations } from '../auth/revocation.js';
+import { accessTokenVerifyOptions, hasAccessTokenShape, type AccessTokenClaims } from '../auth/tokens.js';
+import { AppError } from '../errors.js';
+import type { Principal } from '../state.js';
 
-/** Paths anyone may call; every other path needs `Authorization: Bearer <accessToken>`. */
+/** Paths anyone may call; every other path needs `Authorization: Bearer <accessToken or API key>`. */
 const PUBLIC_PATHS = new Set([
   '/healthz',
   '/readyz',
@@ -25,37 +32,85 @@ export function isPublicPath(path: string): boolean {
   return PUBLIC_PATHS.has(normalized) || PUBLIC_PREFIXES.some((prefix) => normalized.startsWith(prefix));
 }
 
-/** One definition of a valid access token for HTTP (koa-jwt) and socket.io alike. */
-export function tokenVerifyOptions(config: Config): { algorithms: jwt.Algorithm[]; issuer: string; audience: string } {
-  return { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience };
+function invalidCredentials(): AppError {
+  return new AppError('unauthorized', 401, 'Missing or invalid access token');
 }
 
-function isAccessClaims(payload: unknown): payload is AccessTokenClaims {
-  if (payload === null || typeof payload !== 'object') return false;
-  const claims = payload as Record<string, unknown>;
-  return typeof claims.sub === 'string' && claims.sub !== '' && (claims.typ === undefined || claims.typ === 'access');
+function bearerToken(ctx: Context): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('Authorization'));
+  return match ? match[1]! : null;
 }
 
-/** Verifies an access token outside Koa (socket.io handshake); throws on anything not valid. */
-export function verifyAccessToken(token: string, config: Config): AccessTokenClaims {
-  const payload = jwt.verify(token, config.jwt.secret, tokenVerifyOptions(config));
-  if (!isAccessClaims(payload)) throw new jwt.JsonWebTokenError('not an access token');
-  return payload;
+function principalFromClaims(claims: AccessTokenClaims): Principal {
+  return { kind: 'user', userId: claims.sub, role: claims.role, sessionId: claims.sid };
+}
+
+async function principalFromApiKey(orm: MikroORM, presented: string): Promise<Principal> {
+  const parsed = parseApiKey(presented);
+  if (!parsed) throw invalidCredentials();
+  const em = orm.em.fork();
+  const key = await em.findOne(ApiKey, { keyPrefix: parsed.keyPrefix });
+  const now = new Date();
+  if (
+    !key ||
+    !apiKeySecretMatches(parsed.secret, key.keyHash) ||
+    key.revokedAt ||
+    (key.expiresAt && key.expiresAt <= now)
+  ) {
+    throw invalidCredentials();
+  }
+  // Coarse on purpose (one write per key per minute at most): "last used" is for spotting dead keys.
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
+    await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now });
+  }
+  return { kind: 'api_key', userId: key.createdBy?.id ?? null, role: key.role, apiKeyId: key.id };
+}
+
+/** The part of the app's dependencies authentication needs. */
+export interface AuthDeps {
+  readonly config: Config;
+  readonly redis: Redis;
+  readonly orm: MikroORM;
 }
 
 /**
- * koa-jwt with HS256 pinned (an `alg: none` or RS/HS confusion token is refused), issuer and audience
- * checked, and no passthrough: a protected route never runs without `ctx.state.user`.
+ * Puts a `principal` on every non-public request or refuses it with 401.
+ *
+ * - Access tokens go through koa-jwt: HS256 pinned (so `alg: none` and RS/HS confusion never reach a key), issuer,
+ *   audience, expiry and not-before checked, then our own claims (`hasAccessTokenShape`), then the Redis denylist
+ *   of logged-out tokens and ended sessions. When Redis cannot answer, the request fails closed with 503.
+ * - `bdk_…` bearer values are API keys, checked against their stored hash.
  */
-export function authenticate(config: Config): Middleware {
-  const verify = koaJwt({
-    secret: config.jwt.secret,
-    ...tokenVerifyOptions(config),
+export function authenticate(deps: AuthDeps): Middleware {
+  const revocations = accessRevocations(deps.redis);
+  const verifyJwt = koaJwt({
+    secret: deps.config.jwt.secret,
+    ...accessTokenVerifyOptions(deps.config),
     key: 'user',
     passthrough: false,
-    // koa-jwt's own hook, used to add our claim checks (subject present, not a refresh token).
-    isRevoked: async (_ctx, decoded) => !isAccessClaims(decoded),
+    isRevoked: async (_ctx, payload, token) => !hasAccessTokenShape(jwt.decode(token, { complete: true })?.header, payload),
   });
-  // koa-jwt's `.unless` goes through the deprecated url.parse (DEP0169); this check is one line.
-  return (ctx, next) => (isPublicPath(ctx.path) ? next() : verify(ctx, next));
+
+  const afterJwt = (ctx: Context, next: Next) => async () => {
+    const claims = ctx.state.user!;
+    let revoked: boolean;
+    try {
+      revoked = await revocations.isRevoked(claims);
+    } catch {
+      throw new AppError('service_unavailable', 503, 'Cannot check token revocation right now; try again shortly');
+    }
+    if (revoked) throw invalidCredentials();
+    ctx.state.principal = principalFromClaims(claims);
+    await next();
+  };
+
+  return async (ctx, next) => {
+    if (isPublicPath(ctx.path)) return next();
+    const token = bearerToken(ctx);
+    if (token && looksLikeApiKey(token)) {
+      ctx.state.principal = await principalFromApiKey(deps.orm, token);
+      return next();
+    }
+    return verifyJwt(ctx, afterJwt(ctx, next));
+  };
 }

@@ -1,12 +1,20 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ExtendedError } from 'socket.io';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/env.js';
-import { verifyAccessToken } from '../middleware/auth.js';
-import type { AccessTokenClaims } from '../state.js';
+import { accessRevocations } from '../auth/revocation.js';
+import { verifyAccessToken, type AccessTokenClaims } from '../auth/tokens.js';
 
 export interface SocketData {
   user: AccessTokenClaims;
+}
+
+/** What the realtime layer needs from the API's dependencies. */
+export interface RealtimeDeps {
+  readonly config: Config;
+  readonly redis: Redis;
+  readonly logger: Logger;
 }
 
 /** The room of one user; server-side code emits a user's events (`sync.progress`, …) to it. */
@@ -22,25 +30,34 @@ function unauthorized(): ExtendedError {
 
 /**
  * socket.io on the API's own HTTP server (contracts: same port, default path). The handshake must carry
- * `auth: { token: <accessToken> }`, verified exactly as koa-jwt verifies a bearer token.
+ * `auth: { token: <accessToken> }`, verified exactly as an HTTP bearer token is.
  */
 export function createRealtime(
   server: HttpServer,
-  config: Config,
-  logger: Logger,
+  { config, redis, logger }: RealtimeDeps,
 ): Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData> {
   const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(server, {
     cors: { origin: [...config.corsOrigins] },
   });
+  const revocations = accessRevocations(redis);
   io.use((socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     if (typeof token !== 'string' || token === '') return next(unauthorized());
+    let claims: AccessTokenClaims;
     try {
-      socket.data.user = verifyAccessToken(token, config);
+      claims = verifyAccessToken(token, config);
     } catch {
       return next(unauthorized());
     }
-    return next();
+    // A logged-out token or an ended session is refused here too; when Redis cannot say, the socket is refused.
+    revocations.isRevoked(claims).then(
+      (revoked) => {
+        if (revoked) return next(unauthorized());
+        socket.data.user = claims;
+        return next();
+      },
+      () => next(unauthorized()),
+    );
   });
   io.on('connection', (socket) => {
     const userId = socket.data.user.sub;

@@ -64,9 +64,12 @@ function capturingLogger(): { logger: Logger; lines: () => Array<Record<string, 
   return { logger: pino({ level: 'debug' }, sink), lines, raw };
 }
 
+/** An access token shaped like the ones the auth routes issue, with `claims` and `options` overriding. */
 function sign(config: Config, claims: Record<string, unknown> = {}, options: jwt.SignOptions = {}, secret?: string) {
-  return jwt.sign({ sub: `user-${randomUUID()}`, ...claims }, secret ?? config.jwt.secret, {
+  const payload = { sub: randomUUID(), role: 'admin', typ: 'access', jti: randomUUID(), sid: randomUUID(), ...claims };
+  return jwt.sign(payload, secret ?? config.jwt.secret, {
     algorithm: 'HS256',
+    header: { alg: options.algorithm ?? 'HS256', typ: 'at+jwt' },
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
     expiresIn: 300,
@@ -113,7 +116,7 @@ describe('API gateway (real PostgreSQL, Redis and Temporal)', function () {
     config = { ...getHarness().config, port: 0, corsOrigins: [ALLOWED_ORIGIN] };
     server = await startServer(config, logs.logger, { extraRouters: [testRouter()] });
     base = `http://127.0.0.1:${server.port}`;
-    token = sign(config, { sub: `user-${randomUUID()}` });
+    token = sign(config);
     auth = { authorization: `Bearer ${token}` };
   });
 

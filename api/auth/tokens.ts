@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Config } from '../../config/env.js';
+import { USER_ROLES, type UserRole } from '../../db/entities/enums.js';
+
+/** Architecture §4: access tokens live 15 minutes. */
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+
+/** RFC 9068 / RFC 8725 §3.11 explicit typing: the header says what kind of JWT this is. */
+export const ACCESS_TOKEN_MEDIA_TYPE = 'at+jwt';
+
+/** The only algorithm accepted; pinned so `alg: none` and HS/RS confusion never reach a key. */
+export const ACCESS_TOKEN_ALGORITHM = 'HS256' satisfies jwt.Algorithm;
+
+/** What every valid access token carries, all checked on each request. */
+export interface AccessTokenClaims {
+  /** User id. */
+  sub: string;
+  role: UserRole;
+  typ: 'access';
+  /** Token id: logout revokes exactly this token until it expires. */
+  jti: string;
+  /** Session id (the refresh-token family): revoking a session revokes its access tokens too. */
+  sid: string;
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+}
+
+export interface SignedAccessToken {
+  token: string;
+  claims: AccessTokenClaims;
+  expiresIn: number;
+}
+
+export function signAccessToken(
+  config: Config,
+  subject: { userId: string; role: UserRole; sessionId: string },
+  now: Date = new Date(),
+): SignedAccessToken {
+  const iat = Math.floor(now.getTime() / 1000);
+  const claims: AccessTokenClaims = {
+    sub: subject.userId,
+    role: subject.role,
+    typ: 'access',
+    jti: randomUUID(),
+    sid: subject.sessionId,
+    iss: config.jwt.issuer,
+    aud: config.jwt.audience,
+    iat,
+    exp: iat + ACCESS_TOKEN_TTL_SECONDS,
+  };
+  const token = jwt.sign(claims, config.jwt.secret, {
+    algorithm: ACCESS_TOKEN_ALGORITHM,
+    header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_MEDIA_TYPE },
+  });
+  return { token, claims, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+}
+
+/** jsonwebtoken options shared by koa-jwt (HTTP) and `verifyAccessToken` (socket.io). */
+export function accessTokenVerifyOptions(config: Config): {
+  algorithms: jwt.Algorithm[];
+  issuer: string;
+  audience: string;
+} {
+  return { algorithms: [ACCESS_TOKEN_ALGORITHM], issuer: config.jwt.issuer, audience: config.jwt.audience };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/**
+ * The checks jsonwebtoken does not make: header type, our claims, and a lifetime no longer than we issue (a
+ * token minted with a stolen key for a year is still refused). Signature, alg, iss, aud, exp and nbf were
+ * verified before this is called.
+ */
+export function hasAccessTokenShape(header: unknown, payload: unknown): payload is AccessTokenClaims {
+  if (header === null || typeof header !== 'object' || payload === null || typeof payload !== 'object') return false;
+  if ((header as Record<string, unknown>).typ !== ACCESS_TOKEN_MEDIA_TYPE) return false;
+  const claims = payload as Record<string, unknown>;
+  return (
+    claims.typ === 'access' &&
+    isUuid(claims.sub) &&
+    isUuid(claims.jti) &&
+    isUuid(claims.sid) &&
+    (USER_ROLES as readonly unknown[]).includes(claims.role) &&
+    typeof claims.iat === 'number' &&
+    typeof claims.exp === 'number' &&
+    claims.exp - claims.iat <= ACCESS_TOKEN_TTL_SECONDS
+  );
+}
+
+/** Full verification of an access token's signature and claims (not revocation); throws on anything invalid. */
+export function verifyAccessToken(token: string, config: Config): AccessTokenClaims {
+  const decoded = jwt.verify(token, config.jwt.secret, { ...accessTokenVerifyOptions(config), complete: true });
+  if (!hasAccessTokenShape(decoded.header, decoded.payload)) {
+    throw new jwt.JsonWebTokenError('not an access token');
+  }
+  return decoded.payload;
+}
