@@ -157,6 +157,15 @@ export function validate(schemas: RouteSchemas): ValidatingMiddleware {
   return Object.assign(middleware, { schemas });
 }
 
+/**
+ * Checks a value against a body schema outside HTTP (command-line tools), with the same rules and the same
+ * problem descriptions as `validate()`; returns the problems, none when the value is valid.
+ */
+export function bodyChecker(schema: JsonSchema): (value: unknown) => ValidationIssue[] {
+  const check = compile(bodyAjv, schema, 'body');
+  return (value) => (check(value) ? [] : (check.errors ?? []).map((error) => toIssue('body', error)));
+}
+
 /** The validated (and, for query and params, coerced) input of a location `validate()` checked. */
 export function validated<T>(ctx: Context, location: InputLocation): T {
   const input = ctx.state.input;

@@ -14,6 +14,10 @@ export interface StackConfig {
   readonly temporalUiPort: number;
   readonly temporalCli?: string;
   readonly external: { readonly databaseUrl?: string; readonly redisUrl?: string; readonly temporalAddress?: string };
+  /** Sandbox mode: vendors are the local simulators and the three demo users exist (contracts). */
+  readonly sandboxMode: boolean;
+  /** DEMO_PASSWORD when given; otherwise one is generated into DATA_DIR/secrets.json and printed. */
+  readonly demoPassword?: string;
 }
 
 interface RawStackEnv {
@@ -27,7 +31,20 @@ interface RawStackEnv {
   DATABASE_URL?: string;
   REDIS_URL?: string;
   TEMPORAL_ADDRESS?: string;
+  SANDBOX_MODE: 'auto' | 'on' | 'off';
+  DEMO_PASSWORD?: string;
 }
+
+/** Any of these set means real vendor credentials are configured, so `SANDBOX_MODE=auto` turns sandbox mode off. */
+export const VENDOR_CREDENTIAL_VARIABLES = [
+  'JOBBER_CLIENT_ID',
+  'QUICKBOOKS_CLIENT_ID',
+  'GOOGLE_CLIENT_ID',
+  'SLACK_BOT_TOKEN',
+  'TWILIO_ACCOUNT_SID',
+  'SENDGRID_API_KEY',
+  'AIRTABLE_API_KEY',
+] as const;
 
 const port = (fallback: number) => ({ type: 'integer', minimum: 1, maximum: 65535, default: fallback });
 
@@ -44,6 +61,8 @@ const schema = {
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     TEMPORAL_ADDRESS: { type: 'string', pattern: '^[^\\s/]+:\\d+$' },
+    SANDBOX_MODE: { type: 'string', enum: ['auto', 'on', 'off'], default: 'auto' },
+    DEMO_PASSWORD: { type: 'string', minLength: 12, maxLength: 256 },
   },
 } as const;
 
@@ -64,5 +83,9 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
       redisUrl: parsed.REDIS_URL,
       temporalAddress: parsed.TEMPORAL_ADDRESS,
     }),
+    sandboxMode:
+      parsed.SANDBOX_MODE === 'on' ||
+      (parsed.SANDBOX_MODE === 'auto' && VENDOR_CREDENTIAL_VARIABLES.every((name) => !env[name])),
+    ...(parsed.DEMO_PASSWORD ? { demoPassword: parsed.DEMO_PASSWORD } : {}),
   });
 }

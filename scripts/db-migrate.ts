@@ -1,45 +1,12 @@
-import { join } from 'node:path';
 import { ConfigError } from '../config/env.js';
 import { loadStackConfig } from '../config/stack.js';
 import { migrateDatabase } from './migrate.js';
-import { isPortFree } from './services/ports.js';
-import { startLocalPostgres } from './services/postgres.js';
-import { loadOrCreateSecrets } from './services/secrets.js';
+import { withDatabase } from './services/database.js';
 
-const DATABASE = 'business_dashboard';
-
-/**
- * `npm run db:migrate`: migrates DATABASE_URL when given; otherwise the embedded cluster of `npm start`,
- * reusing it when it already runs and starting it just for the migration when it does not.
- */
+/** `npm run db:migrate`: applies pending migrations to DATABASE_URL or the embedded database. */
 async function main(): Promise<void> {
-  const stack = loadStackConfig();
-  const report = (applied: string[]) =>
-    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date');
-  if (stack.external.databaseUrl) {
-    report(await migrateDatabase(stack.external.databaseUrl));
-    return;
-  }
-  const secrets = loadOrCreateSecrets(stack.dataDir);
-  if (!(await isPortFree(stack.postgresPort))) {
-    const url = `postgres://postgres:${secrets.postgresPassword}@127.0.0.1:${stack.postgresPort}/${DATABASE}`;
-    report(await migrateDatabase(url));
-    return;
-  }
-  const postgres = await startLocalPostgres({
-    dataDir: stack.dataDir,
-    logDir: join(stack.dataDir, 'logs'),
-    port: stack.postgresPort,
-    password: secrets.postgresPassword,
-    database: DATABASE,
-    durable: true,
-    log: console.log,
-  });
-  try {
-    report(await migrateDatabase(postgres.url));
-  } finally {
-    await postgres.stop();
-  }
+  const applied = await withDatabase(loadStackConfig(), migrateDatabase);
+  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date');
 }
 
 main().catch((error: unknown) => {

@@ -22,7 +22,7 @@ build() {
   tsc -p tsconfig.json
 }
 
-task=${1:?usage: with-toolchain.sh start|test|db:migrate}
+task=${1:?usage: with-toolchain.sh start|test|db:migrate|user:create}
 shift
 case "$task" in
   start)
@@ -41,6 +41,10 @@ case "$task" in
   db:migrate)
     build
     exec node dist/scripts/db-migrate.js "$@"
+    ;;
+  user:create)
+    build
+    exec node dist/scripts/user-create.js "$@"
     ;;
   *)
     echo "unknown task: $task" >&2

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import koaJwt from 'koa-jwt';
@@ -49,13 +49,15 @@ async function principalFromApiKey(orm: MikroORM, presented: string): Promise<Pr
   const parsed = parseApiKey(presented);
   if (!parsed) throw invalidCredentials();
   const em = orm.em.fork();
-  const key = await em.findOne(ApiKey, { keyPrefix: parsed.keyPrefix });
+  const key = await em.findOne(ApiKey, { keyPrefix: parsed.keyPrefix }, { populate: ['createdBy'] });
   const now = new Date();
   if (
     !key ||
     !apiKeySecretMatches(parsed.secret, key.keyHash) ||
     key.revokedAt ||
-    (key.expiresAt && key.expiresAt <= now)
+    (key.expiresAt && key.expiresAt <= now) ||
+    // A key acts for the admin who made it: it stops working when that account is deactivated or deleted.
+    !key.createdBy?.getEntity().active
   ) {
     throw invalidCredentials();
   }
@@ -63,7 +65,7 @@ async function principalFromApiKey(orm: MikroORM, presented: string): Promise<Pr
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
     await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now });
   }
-  return { kind: 'api_key', userId: key.createdBy?.id ?? null, role: key.role, apiKeyId: key.id };
+  return { kind: 'api_key', userId: key.createdBy.id, role: key.role, apiKeyId: key.id };
 }
 
 /** The part of the app's dependencies authentication needs. */

@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { Server, type ExtendedError } from 'socket.io';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -33,7 +34,7 @@ function unauthorized(): ExtendedError {
  * `auth: { token: <accessToken> }`, verified exactly as an HTTP bearer token is.
  */
 export function createRealtime(
-  server: HttpServer,
+  server: HttpServer | HttpsServer,
   { config, redis, logger }: RealtimeDeps,
 ): Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData> {
   const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(server, {

@@ -1,9 +1,21 @@
 import { Router } from '@koa/router';
 import type { AppDeps } from '../deps.js';
+import { apiKeysRouter } from './api-keys/router.js';
+import { authRouter } from './auth/router.js';
+import { dashboardRouter } from './dashboard/router.js';
 import { healthRouter } from './health/router.js';
+import { securityEventsRouter } from './security-events/router.js';
+import { usersRouter } from './users/router.js';
 
 /** Every route folder, one line each. */
-const routeFolders: ReadonlyArray<(deps: AppDeps) => Router> = [healthRouter];
+const routeFolders: ReadonlyArray<(deps: AppDeps) => Router> = [
+  healthRouter,
+  authRouter,
+  usersRouter,
+  apiKeysRouter,
+  securityEventsRouter,
+  dashboardRouter,
+];
 
 /** One root router, so that allowedMethods sees every route when it decides between 404 and 405. */
 export function createRouter(deps: AppDeps, extra: readonly Router[] = []): Router {

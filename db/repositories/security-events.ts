@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SecuritySeverity } from '../entities/enums.js';
 import { SecurityEvent } from '../entities/security-event.js';
@@ -39,6 +40,9 @@ export interface SecurityEventEntry {
  */
 export async function recordSecurityEvent(em: EntityManager, entry: SecurityEventEntry): Promise<void> {
   await em.insert(SecurityEvent, {
+    id: randomUUID(),
+    // Set here (millisecond precision) rather than by now() (microseconds), so list cursors round-trip exactly.
+    createdAt: new Date(),
     type: entry.type,
     severity: SECURITY_EVENT_SEVERITY[entry.type],
     user: entry.userId ?? null,

@@ -8,6 +8,8 @@ export interface LocalSecrets {
   credentialsKey: string;
   postgresPassword: string;
   redisPassword: string;
+  /** Password of the sandbox-mode demo users when DEMO_PASSWORD is not given. */
+  demoPassword: string;
 }
 
 const generate = (): LocalSecrets => ({
@@ -15,6 +17,7 @@ const generate = (): LocalSecrets => ({
   credentialsKey: randomBytes(32).toString('hex'),
   postgresPassword: randomBytes(18).toString('hex'),
   redisPassword: randomBytes(18).toString('hex'),
+  demoPassword: `demo-${randomBytes(12).toString('base64url')}`,
 });
 
 export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
