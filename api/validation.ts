@@ -113,6 +113,8 @@ function compile(ajv: Ajv2020, schema: JsonSchema, location: InputLocation): Val
 }
 
 function isJsonRequest(ctx: Context): boolean | null {
+  // type-is counts `Content-Length: 0` as a body; a POST without one (logout) is a request with no body at all.
+  if (ctx.get('Content-Length') === '0') return null;
   const type = ctx.request.is('application/json', '+json');
   return type === null ? null : type !== false;
 }

@@ -87,7 +87,7 @@ const schema = {
     AUTH_REFRESH_REUSE_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 60, default: 5 },
   },
   required: ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'CREDENTIALS_KEY'],
-  dependentRequired: { TLS_CERT_FILE: ['TLS_KEY_FILE'], TLS_KEY_FILE: ['TLS_CERT_FILE'] },
+  dependencies: { TLS_CERT_FILE: ['TLS_KEY_FILE'], TLS_KEY_FILE: ['TLS_CERT_FILE'] },
 } as const;
 
 const parseEnv = envParser<RawEnv>(schema);

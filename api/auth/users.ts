@@ -15,7 +15,7 @@ export interface NewUser {
 /** Creates a user with a hashed password; a taken email (any letter case) is a 409. */
 export async function createUser(em: EntityManager, input: NewUser): Promise<User> {
   const user = em.create(User, {
-    email: input.email,
+    email: input.email.trim().toLowerCase(),
     passwordHash: await hashPassword(input.password),
     role: input.role,
     displayName: input.displayName ?? null,
