@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import pino from 'pino';
+import { isPublicPath } from '../../api/middleware/auth.js';
+import { PERMISSIONS } from '../../api/auth/permissions.js';
+import type { AppDeps } from '../../api/deps.js';
+import { createRouter } from '../../api/routes/index.js';
+import type { UserRole } from '../../db/entities/enums.js';
+import { SecurityEvent } from '../../db/entities/index.js';
+import { getHarness } from '../support/harness.js';
+import { createTestUser, login, startTestApi, type TestApi, type TestUser } from '../support/api.js';
+
+type Caller = UserRole | 'anonymous';
+const ROLES: readonly UserRole[] = ['admin', 'user', 'viewer'];
+
+/** What a case knows when it builds its request. */
+interface Fixture {
+  caller: TestUser | null;
+  other: TestUser;
+  apiKeyId: string;
+}
+
+/**
+ * One request against one route. `allowed` lists the roles that must get through; every other role must get 403
+ * and an anonymous caller 401. `route` is the router's path template, so the walk can prove every route is covered.
+ */
+interface Case {
+  method: string;
+  route: string;
+  name: string;
+  path(fixture: Fixture): string;
+  body?(fixture: Fixture): unknown;
+  allowed: readonly UserRole[];
+}
+
+const ALL = ROLES;
+const ADMIN = ['admin'] as const;
+const own = (fixture: Fixture) => fixture.caller?.id ?? fixture.other.id;
+
+const CASES: Case[] = [
+  { method: 'GET', route: '/api/auth/me', name: 'me', path: () => '/api/auth/me', allowed: ALL },
+  { method: 'POST', route: '/api/auth/logout', name: 'logout', path: () => '/api/auth/logout', allowed: ALL },
+  {
+    method: 'POST',
+    route: '/api/auth/password',
+    name: 'change own password',
+    path: () => '/api/auth/password',
+    body: (f) => ({ currentPassword: f.caller?.password ?? 'x', newPassword: 'a-new-password-of-mine' }),
+    allowed: ALL,
+  },
+  { method: 'GET', route: '/api/users', name: 'list users', path: () => '/api/users', allowed: ADMIN },
+  {
+    method: 'POST',
+    route: '/api/users',
+    name: 'create user',
+    path: () => '/api/users',
+    body: () => ({ email: `walk-${Math.random().toString(36).slice(2)}@example.test`, password: 'x'.repeat(12), role: 'viewer' }),
+    allowed: ADMIN,
+  },
+  { method: 'GET', route: '/api/users/:id', name: 'own user', path: (f) => `/api/users/${own(f)}`, allowed: ALL },
+  {
+    method: 'GET',
+    route: '/api/users/:id',
+    name: 'foreign user',
+    path: (f) => `/api/users/${f.other.id}`,
+    allowed: ADMIN,
+  },
+  {
+    method: 'PATCH',
+    route: '/api/users/:id',
+    name: 'rename self',
+    path: (f) => `/api/users/${own(f)}`,
+    body: () => ({ displayName: 'Renamed' }),
+    allowed: ALL,
+  },
+  {
+    method: 'PATCH',
+    route: '/api/users/:id',
+    name: 'rename a foreign user',
+    path: (f) => `/api/users/${f.other.id}`,
+    body: () => ({ displayName: 'Renamed by someone' }),
+    allowed: ADMIN,
+  },
+  {
+    method: 'PATCH',
+    route: '/api/users/:id',
+    name: 'promote self to admin',
+    path: (f) => `/api/users/${own(f)}`,
+    body: () => ({ role: 'admin' }),
+    allowed: ADMIN,
+  },
+  {
+    method: 'PATCH',
+    route: '/api/users/:id',
+    name: 'deactivate a foreign user',
+    path: (f) => `/api/users/${f.other.id}`,
+    body: () => ({ active: false }),
+    allowed: ADMIN,
+  },
+  {
+    method: 'PUT',
+    route: '/api/users/:id/password',
+    name: 'set a foreign password',
+    path: (f) => `/api/users/${f.other.id}/password`,
+    body: () => ({ password: 'reset-by-walker-1' }),
+    allowed: ADMIN,
+  },
+  {
+    method: 'PUT',
+    route: '/api/users/:id/password',
+    name: 'set own password without the current one',
+    path: (f) => `/api/users/${own(f)}/password`,
+    body: () => ({ password: 'reset-by-walker-2' }),
+    allowed: ADMIN,
+  },
+  { method: 'GET', route: '/api/api-keys', name: 'list API keys', path: () => '/api/api-keys', allowed: ADMIN },
+  {
+    method: 'POST',
+    route: '/api/api-keys',
+    name: 'create an API key',
+    path: () => '/api/api-keys',
+    body: () => ({ name: 'walker', role: 'admin' }),
+    allowed: ADMIN,
+  },
+  {
+    method: 'DELETE',
+    route: '/api/api-keys/:id',
+    name: 'revoke an API key',
+    path: (f) => `/api/api-keys/${f.apiKeyId}`,
+    allowed: ADMIN,
+  },
+  {
+    method: 'GET',
+    route: '/api/security-events',
+    name: 'security log',
+    path: () => '/api/security-events',
+    allowed: ADMIN,
+  },
+  { method: 'GET', route: '/api/dashboard/alerts', name: 'alerts', path: () => '/api/dashboard/alerts', allowed: ALL },
+];
+
+/** Every (method, path template) the API registers, read from the router itself. */
+function registeredRoutes(): string[] {
+  const deps = { ...getHarness(), config: getHarness().config, logger: pino({ level: 'silent' }) } as unknown as AppDeps;
+  const routes = new Set<string>();
+  for (const layer of createRouter(deps).stack) {
+    for (const method of layer.methods) {
+      if (method !== 'HEAD') routes.add(`${method} ${layer.path}`);
+    }
+  }
+  return [...routes].sort();
+}
+
+describe('authorization: every route × every role (and foreign resources)', function () {
+  this.timeout(120_000);
+  let api: TestApi;
+  let adminForSetup: TestUser;
+
+  before(async () => {
+    api = await startTestApi();
+    adminForSetup = await createTestUser('admin');
+  });
+
+  after(async () => {
+    await api?.close();
+  });
+
+  it('has a case for every registered non-public route', () => {
+    const covered = new Set(CASES.map((c) => `${c.method} ${c.route}`));
+    const missing = registeredRoutes().filter((route) => !isPublicPath(route.split(' ')[1]!) && !covered.has(route));
+    expect(missing, 'routes with no authorization case').to.deep.equal([]);
+  });
+
+  it('lets exactly the allowed roles through and refuses everyone else, with zero unauthorized successes', async () => {
+    const setup = await login(api, adminForSetup);
+    const violations: string[] = [];
+    for (const testCase of CASES) {
+      for (const caller of [...ROLES, 'anonymous'] as Caller[]) {
+        // Fresh people and a fresh key for every request: some requests (logout, deactivation) spend them.
+        const other = await createTestUser('user');
+        const key = await api.call('/api/api-keys', { token: setup.accessToken, json: { name: 'k', role: 'viewer' } });
+        const user = caller === 'anonymous' ? null : await createTestUser(caller);
+        const token = user ? (await login(api, user)).accessToken : undefined;
+        const fixture: Fixture = { caller: user, other, apiKeyId: key.body.apiKey.id as string };
+        const body = testCase.body?.(fixture);
+        const reply = await api.call(testCase.path(fixture), {
+          method: testCase.method,
+          ...(token ? { token } : {}),
+          ...(body !== undefined ? { json: body } : {}),
+        });
+        const expected = caller === 'anonymous' ? 401 : testCase.allowed.includes(caller) ? 'ok' : 403;
+        const label = `${testCase.method} ${testCase.name} as ${caller}: ${reply.status} ${reply.text.slice(0, 120)}`;
+        if (expected === 'ok' ? reply.status >= 300 : reply.status !== expected) violations.push(label);
+      }
+    }
+    expect(violations).to.deep.equal([]);
+  });
+
+  it('records a permission_denied event naming the route, role and reason', async () => {
+    const viewer = await createTestUser('viewer');
+    const other = await createTestUser('user');
+    const session = await login(api, viewer);
+    const reply = await api.call(`/api/users/${other.id}`, { token: session.accessToken });
+    expect(reply.status).to.equal(403);
+    const events = await getHarness().orm.em.fork().find(SecurityEvent, { user: viewer.id, type: 'permission_denied' });
+    expect(events).to.have.length(1);
+    expect(events[0]!.details).to.deep.include({
+      method: 'GET',
+      path: `/api/users/${other.id}`,
+      role: 'viewer',
+      reason: 'not_own_user',
+    });
+  });
+
+  it('keeps the README role matrix equal to the permission table the code enforces', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    for (const [permission, roles] of Object.entries(PERMISSIONS)) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${permission}\``));
+      expect(row, `README row for ${permission}`).to.be.a('string');
+      const cells = row!.split('|').map((cell) => cell.trim());
+      const marks = ROLES.map((role) => cells[2 + ROLES.indexOf(role)] === '✓');
+      expect(marks, permission).to.deep.equal(ROLES.map((role) => (roles as readonly string[]).includes(role)));
+    }
+  });
+});
