@@ -20,7 +20,7 @@ const logger = createLogger(config.logLevel);
 
 try {
   const server = await startServer(config, logger);
-  logger.info(`API listening on http://${config.host}:${server.port}`);
+  logger.info(`API listening on ${config.tls ? 'https' : 'http'}://${config.host}:${server.port}`);
 
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'shutting down');

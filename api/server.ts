@@ -1,9 +1,12 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from '../config/env.js';
+import { ConfigError, type Config } from '../config/env.js';
 import { openOrm } from '../db/orm.js';
 import { createApp, type AppOptions } from './app.js';
 import type { AppDeps } from './deps.js';
@@ -80,7 +83,42 @@ async function openDeps(config: Config, logger: Logger): Promise<AppDeps> {
   }
 }
 
-function listen(server: HttpServer, port: number, host: string): Promise<number> {
+type TlsSettings = NonNullable<Config['tls']>;
+
+async function readPem(variable: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError([`${variable}: cannot read ${path} (${reason})`]);
+  }
+}
+
+/**
+ * Reads and checks the certificate and key before anything else opens, so a bad file stops the start with a
+ * message naming the variable and the path rather than an OpenSSL error from deep inside `createServer`.
+ */
+async function loadTls({ certFile, keyFile }: TlsSettings): Promise<{ cert: Buffer; key: Buffer }> {
+  const [cert, key] = await Promise.all([readPem('TLS_CERT_FILE', certFile), readPem('TLS_KEY_FILE', keyFile)]);
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch {
+    throw new ConfigError([`TLS_CERT_FILE: ${certFile} is not a PEM certificate`]);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new ConfigError([`TLS_KEY_FILE: ${keyFile} is not an unencrypted PEM private key`]);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new ConfigError([`TLS_KEY_FILE: ${keyFile} is not the private key of the certificate in ${certFile}`]);
+  }
+  return { cert, key };
+}
+
+function listen(server: HttpServer | HttpsServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -90,10 +128,18 @@ function listen(server: HttpServer, port: number, host: string): Promise<number>
   });
 }
 
-/** Opens the dependencies, serves the Koa app and socket.io on one HTTP server, and knows how to stop. */
+/**
+ * Opens the dependencies, serves the Koa app and socket.io on one HTTP (or HTTPS) server, and knows how to stop.
+ */
 export async function startServer(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningServer> {
+  // TLS files first: a bad one should fail the start before any connection is opened.
+  const tls = config.tls ? await loadTls(config.tls) : undefined;
   const deps = await openDeps(config, logger);
-  const server = createServer(createApp(deps, options).callback());
+  const handler = createApp(deps, options).callback();
+  // HTTPS with TLS 1.3 as the floor when configured (issue 3); socket.io attaches to whichever server this is.
+  const server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.3' }, handler)
+    : createHttpServer(handler);
   let port: number;
   try {
     port = await listen(server, config.port, config.host);

@@ -1,8 +1,12 @@
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/env.js';
 import { loadStackConfig } from '../config/stack.js';
+import { DEMO_USERS, ensureDemoUsers } from '../api/auth/demo-users.js';
+import { openOrm } from '../db/orm.js';
 import { migrateDatabase } from './migrate.js';
+import { EMBEDDED_DATABASE } from './services/database.js';
 import { spawnService, type ManagedProcess } from './services/managed-process.js';
 import { loadOrCreateSecrets } from './services/secrets.js';
 import { startStack, type RunningStack } from './services/stack.js';
@@ -24,7 +28,7 @@ async function main(): Promise<void> {
       temporalUi: stackConfig.temporalUiPort,
     },
     passwords: { postgres: secrets.postgresPassword, redis: secrets.redisPassword },
-    database: 'business_dashboard',
+    database: EMBEDDED_DATABASE,
     external: stackConfig.external,
     ...(stackConfig.temporalCli ? { temporalCli: stackConfig.temporalCli } : {}),
     durable: true,
@@ -47,6 +51,8 @@ async function main(): Promise<void> {
   try {
     const applied = await migrateDatabase(stack.databaseUrl);
     log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+    const demoPassword = stackConfig.sandboxMode ? (stackConfig.demoPassword ?? secrets.demoPassword) : undefined;
+    if (demoPassword) await prepareDemoUsers(stack.databaseUrl, demoPassword);
     const env = {
       ...process.env,
       PORT: String(stackConfig.apiPort),
@@ -56,6 +62,8 @@ async function main(): Promise<void> {
       JWT_SECRET: process.env.JWT_SECRET ?? secrets.jwtSecret,
       CREDENTIALS_KEY: process.env.CREDENTIALS_KEY ?? secrets.credentialsKey,
     };
+    // The API serves HTTPS when both are set (config/env.ts validates the pair; the API reports a bad one).
+    const scheme = process.env.TLS_CERT_FILE && process.env.TLS_KEY_FILE ? 'https' : 'http';
     const logDir = join(stackConfig.dataDir, 'logs');
     for (const [name, entry] of [
       ['worker', 'worker/main.js'],
@@ -77,32 +85,66 @@ async function main(): Promise<void> {
         }
       });
     }
-    await waitForApi(stackConfig.apiPort, logDir);
-    printBanner(stack, stackConfig.apiPort, stackConfig.dataDir);
+    await waitForApi(scheme, stackConfig.apiPort, logDir);
+    printBanner(stack, `${scheme}://localhost:${stackConfig.apiPort}`, stackConfig.dataDir, demoPassword);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     await shutdown(1);
   }
 }
 
-async function waitForApi(port: number, logDir: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
+/**
+ * One readiness probe of our own child on loopback. Over HTTPS the certificate is not checked: it is issued for
+ * the public name, not 127.0.0.1, and the probe sends nothing secret and reads only the status.
+ */
+function probeReady(scheme: 'http' | 'https', port: number): Promise<boolean> {
+  const url = `${scheme}://127.0.0.1:${port}/readyz`;
+  if (scheme === 'http') {
+    return fetch(url)
       .then((response) => response.ok)
       .catch(() => false);
+  }
+  return new Promise((resolve) => {
+    const request = httpsGet(url, { rejectUnauthorized: false, timeout: 5000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+  });
+}
+
+async function waitForApi(scheme: 'http' | 'https', port: number, logDir: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const ok = await probeReady(scheme, port);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   throw new Error(`API: not ready on port ${port} after 60 s; see ${join(logDir, 'api.log')}`);
 }
 
-function printBanner(stack: RunningStack, apiPort: number, dataDir: string): void {
+/** Sandbox mode (contracts): the three demo users exist and can sign in with the demo password. */
+async function prepareDemoUsers(databaseUrl: string, password: string): Promise<void> {
+  const orm = await openOrm(databaseUrl);
+  try {
+    const { created } = await ensureDemoUsers(orm.em.fork(), password);
+    if (created.length > 0) log(`created demo users: ${created.join(', ')}`);
+  } finally {
+    await orm.close();
+  }
+}
+
+function printBanner(stack: RunningStack, apiUrl: string, dataDir: string, demoPassword?: string): void {
+  const demo = demoPassword
+    ? [`Demo users     ${DEMO_USERS.map((user) => user.email).join(', ')}  password: ${demoPassword}`]
+    : [];
   const lines = [
-    `API            http://localhost:${apiPort}  (health: /healthz, readiness: /readyz)`,
+    `API            ${apiUrl}  (health: /healthz, readiness: /readyz)`,
     `Temporal       ${stack.temporalAddress}${stack.temporalUiUrl ? `  Web UI: ${stack.temporalUiUrl}` : ''}`,
     `PostgreSQL     ${redact(stack.databaseUrl)}`,
     `Redis          ${redact(stack.redisUrl)}`,
+    ...demo,
     `Data and logs  ${dataDir}`,
     'Press Ctrl-C to stop everything.',
   ];

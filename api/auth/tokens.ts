@@ -67,6 +67,9 @@ export function accessTokenVerifyOptions(config: Config): {
   return { algorithms: [ACCESS_TOKEN_ALGORITHM], issuer: config.jwt.issuer, audience: config.jwt.audience };
 }
 
+/** How far ahead of our clock an issuing clock may be. */
+const CLOCK_SKEW_SECONDS = 30;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isUuid(value: unknown): value is string {
@@ -78,9 +81,15 @@ function isUuid(value: unknown): value is string {
  * token minted with a stolen key for a year is still refused). Signature, alg, iss, aud, exp and nbf were
  * verified before this is called.
  */
-export function hasAccessTokenShape(header: unknown, payload: unknown): payload is AccessTokenClaims {
+export function hasAccessTokenShape(
+  header: unknown,
+  payload: unknown,
+  now: number = Date.now() / 1000,
+): payload is AccessTokenClaims {
   if (header === null || typeof header !== 'object' || payload === null || typeof payload !== 'object') return false;
-  if ((header as Record<string, unknown>).typ !== ACCESS_TOKEN_MEDIA_TYPE) return false;
+  const fields = header as Record<string, unknown>;
+  // RFC 7515 §4.1.11: a `crit` extension we do not understand makes the token invalid (jsonwebtoken ignores it).
+  if (fields.typ !== ACCESS_TOKEN_MEDIA_TYPE || fields.crit !== undefined) return false;
   const claims = payload as Record<string, unknown>;
   return (
     claims.typ === 'access' &&
@@ -90,7 +99,9 @@ export function hasAccessTokenShape(header: unknown, payload: unknown): payload 
     (USER_ROLES as readonly unknown[]).includes(claims.role) &&
     typeof claims.iat === 'number' &&
     typeof claims.exp === 'number' &&
-    claims.exp - claims.iat <= ACCESS_TOKEN_TTL_SECONDS
+    claims.exp - claims.iat <= ACCESS_TOKEN_TTL_SECONDS &&
+    // Issued in the future is forged or from a badly wrong clock: it would outlive every revocation.
+    claims.iat <= now + CLOCK_SKEW_SECONDS
   );
 }
 
