@@ -7,15 +7,16 @@ import type { AppDeps } from './deps.js';
 import { AppError } from './errors.js';
 import { authenticate } from './middleware/auth.js';
 import { jsonBody } from './middleware/body.js';
+import { clientIp } from './middleware/client-ip.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
-import { GLOBAL_RATE_LIMIT, rateLimit, type RateLimitOptions } from './middleware/rate-limit.js';
+import { rateLimit, rateLimitSettings, type RateLimitOverrides } from './middleware/rate-limit.js';
 import { REQUEST_ID_HEADER, requestId } from './middleware/request-id.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { createRouter } from './routes/index.js';
 
 export interface AppOptions {
-  /** Override the global limit (tests use a small one); defaults to GLOBAL_RATE_LIMIT. */
-  readonly rateLimit?: Partial<RateLimitOptions>;
+  /** Override limits (tests use small ones and namespaces of their own); each defaults to RATE_LIMITS. */
+  readonly rateLimits?: RateLimitOverrides;
   /** Routers mounted after the route folders: tests use them for routes that only a test needs. */
   readonly extraRouters?: readonly Router[];
 }
@@ -24,9 +25,10 @@ export interface AppOptions {
 const EXPOSED_HEADERS = [
   REQUEST_ID_HEADER,
   'Retry-After',
-  'X-RateLimit-Limit',
-  'X-RateLimit-Remaining',
-  'X-RateLimit-Reset',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
 ];
 
 function corsFor(allowed: readonly string[]): Koa.Middleware {
@@ -51,6 +53,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
   const router = createRouter(deps, options.extraRouters);
 
   app.use(requestId());
+  app.use(clientIp(config.trustedProxies));
   app.use(errorHandler(logger));
   app.use(corsFor(config.corsOrigins));
   app.use(helmet());
@@ -58,7 +61,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
   app.use(compress());
   app.use(jsonBody(config.bodyLimit));
   app.use(authenticate(deps));
-  app.use(rateLimit(deps.redis, { ...GLOBAL_RATE_LIMIT, ...options.rateLimit }, logger));
+  app.use(rateLimit(deps, rateLimitSettings(options.rateLimits)));
   app.use(router.routes());
   app.use(
     router.allowedMethods({

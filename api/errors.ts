@@ -31,7 +31,7 @@ export interface ErrorBody {
 }
 
 /**
- * Codes for errors raised by libraries (koa-jwt, co-body, the router, koa-ratelimit, `ctx.throw`), which
+ * Codes for errors raised by libraries (koa-jwt, co-body, the router, `ctx.throw`), which
  * carry an HTTP status but no code of ours.
  */
 const codeByStatus: Readonly<Record<number, string>> = {

@@ -1,4 +1,5 @@
-import { envParser } from './parse-env.js';
+import proxyaddr from 'proxy-addr';
+import { ConfigError, envParser } from './parse-env.js';
 
 export { ConfigError } from './parse-env.js';
 
@@ -93,6 +94,20 @@ const schema = {
 const parseEnv = envParser<RawEnv>(schema);
 
 /** Reads the variables the schema knows from `env`, applies defaults and checks every one. */
+/** TRUST_PROXY as a list, checked with the library that will use it, so a typo stops the start with its name. */
+function trustedProxiesOf(value: string): readonly string[] {
+  const list = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    proxyaddr.compile(list);
+  } catch (error) {
+    throw new ConfigError([`TRUST_PROXY ${(error as Error).message}`]);
+  }
+  return Object.freeze(list);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = parseEnv(env);
   return Object.freeze({
@@ -115,11 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     credentialsKey: parsed.CREDENTIALS_KEY,
     logLevel: parsed.LOG_LEVEL,
     bodyLimit: parsed.BODY_LIMIT,
-    trustedProxies: Object.freeze(
-      parsed.TRUST_PROXY.split(',')
-        .map((entry) => entry.trim())
-        .filter(Boolean),
-    ),
+    trustedProxies: trustedProxiesOf(parsed.TRUST_PROXY),
     ...(parsed.TLS_CERT_FILE && parsed.TLS_KEY_FILE
       ? { tls: Object.freeze({ certFile: parsed.TLS_CERT_FILE, keyFile: parsed.TLS_KEY_FILE }) }
       : {}),

@@ -90,7 +90,8 @@ export function authenticate(deps: AuthDeps): Middleware {
     ...accessTokenVerifyOptions(deps.config),
     key: 'user',
     passthrough: false,
-    isRevoked: async (_ctx, payload, token) => !hasAccessTokenShape(jwt.decode(token, { complete: true })?.header, payload),
+    isRevoked: async (_ctx, payload, token) =>
+      !hasAccessTokenShape(jwt.decode(token, { complete: true })?.header, payload),
   });
 
   const afterJwt = (ctx: Context, next: Next) => async () => {
