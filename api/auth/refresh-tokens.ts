@@ -55,12 +55,7 @@ export async function revokeFamilies(em: EntityManager, familyIds: readonly stri
  * and every family that issued anything within the access-token lifetime (an access token is always issued
  * together with a refresh token, so no live access token belongs to a family outside this list).
  */
-export async function liveFamiliesOf(
-  em: EntityManager,
-  userId: string,
-  now: Date,
-  except?: string,
-): Promise<string[]> {
+export async function liveFamiliesOf(em: EntityManager, userId: string, now: Date, except?: string): Promise<string[]> {
   const recent = new Date(now.getTime() - (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000);
   const rows = await em.find(
     RefreshToken,

@@ -5,7 +5,9 @@ import { getHarness } from '../support/harness.js';
 import { createTestUser, expectError, login, startTestApi, type TestApi, type TestUser } from '../support/api.js';
 
 async function eventsOf(userId: string, type: string): Promise<SecurityEvent[]> {
-  return getHarness().orm.em.fork().find(SecurityEvent, { user: userId, type }, { orderBy: { createdAt: 'asc' } });
+  return getHarness()
+    .orm.em.fork()
+    .find(SecurityEvent, { user: userId, type }, { orderBy: { createdAt: 'asc' } });
 }
 
 /** Moves a token's rotation into the past, beyond the concurrent-refresh grace window. */
@@ -40,7 +42,9 @@ describe('authentication: login, refresh, logout, password (real PostgreSQL and 
     });
 
     it('answers the contract shape with a 15-minute typed access token and no caching', async () => {
-      const reply = await api.call('/api/auth/login', { json: { email: user.email.toUpperCase(), password: user.password } });
+      const reply = await api.call('/api/auth/login', {
+        json: { email: user.email.toUpperCase(), password: user.password },
+      });
       expect(reply.status, reply.text).to.equal(200);
       expect(reply.headers.get('cache-control')).to.equal('no-store');
       expect(reply.body).to.include({ tokenType: 'Bearer', expiresIn: 900 });
@@ -90,7 +94,11 @@ describe('authentication: login, refresh, logout, password (real PostgreSQL and 
     it('rejects bad input with 400 and the field path, and a non-JSON body with 415', async () => {
       const missing = await api.call('/api/auth/login', { json: { email: 'a@b.co' } });
       expectError(missing, 400, 'validation_failed');
-      expect(missing.body.error.details).to.deep.include({ location: 'body', path: '/password', message: 'is required' });
+      expect(missing.body.error.details).to.deep.include({
+        location: 'body',
+        path: '/password',
+        message: 'is required',
+      });
       const extra = await api.call('/api/auth/login', { json: { email: 'a@b.co', password: 'x', admin: true } });
       expectError(extra, 400, 'validation_failed');
       const notEmail = await api.call('/api/auth/login', { json: { email: 'not an email', password: 'x' } });
@@ -108,7 +116,9 @@ describe('authentication: login, refresh, logout, password (real PostgreSQL and 
     it('locks an account after five failures, even against the right password, and records the lock', async () => {
       const victim = await createTestUser('user');
       for (let attempt = 0; attempt < 5; attempt += 1) {
-        const reply = await api.call('/api/auth/login', { json: { email: victim.email, password: `wrong-${attempt}` } });
+        const reply = await api.call('/api/auth/login', {
+          json: { email: victim.email, password: `wrong-${attempt}` },
+        });
         expectError(reply, 401, 'invalid_credentials');
       }
       const locked = await api.call('/api/auth/login', { json: { email: victim.email, password: victim.password } });
@@ -176,7 +186,9 @@ describe('authentication: login, refresh, logout, password (real PostgreSQL and 
     it('lets exactly one of eight concurrent refreshes of one token win, and keeps the winner usable', async () => {
       const session = await login(api, user);
       const replies = await Promise.all(
-        Array.from({ length: 8 }, () => api.call('/api/auth/refresh', { json: { refreshToken: session.refreshToken } })),
+        Array.from({ length: 8 }, () =>
+          api.call('/api/auth/refresh', { json: { refreshToken: session.refreshToken } }),
+        ),
       );
       const winners = replies.filter((reply) => reply.status === 200);
       expect(winners, replies.map((reply) => reply.status).join(',')).to.have.length(1);
@@ -193,7 +205,11 @@ describe('authentication: login, refresh, logout, password (real PostgreSQL and 
         401,
         'invalid_refresh_token',
       );
-      expectError(await api.call('/api/auth/refresh', { json: { refreshToken: '<script>' } }), 400, 'validation_failed');
+      expectError(
+        await api.call('/api/auth/refresh', { json: { refreshToken: '<script>' } }),
+        400,
+        'validation_failed',
+      );
       const session = await login(api, user);
       const { createHash } = await import('node:crypto');
       await getHarness()

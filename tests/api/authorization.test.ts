@@ -55,7 +55,11 @@ const CASES: Case[] = [
     route: '/api/users',
     name: 'create user',
     path: () => '/api/users',
-    body: () => ({ email: `walk-${Math.random().toString(36).slice(2)}@example.test`, password: 'x'.repeat(12), role: 'viewer' }),
+    body: () => ({
+      email: `walk-${Math.random().toString(36).slice(2)}@example.test`,
+      password: 'x'.repeat(12),
+      role: 'viewer',
+    }),
     allowed: ADMIN,
   },
   { method: 'GET', route: '/api/users/:id', name: 'own user', path: (f) => `/api/users/${own(f)}`, allowed: ALL },
@@ -142,7 +146,11 @@ const CASES: Case[] = [
 
 /** Every (method, path template) the API registers, read from the router itself. */
 function registeredRoutes(): string[] {
-  const deps = { ...getHarness(), config: getHarness().config, logger: pino({ level: 'silent' }) } as unknown as AppDeps;
+  const deps = {
+    ...getHarness(),
+    config: getHarness().config,
+    logger: pino({ level: 'silent' }),
+  } as unknown as AppDeps;
   const routes = new Set<string>();
   for (const layer of createRouter(deps).stack) {
     for (const method of layer.methods) {

@@ -74,9 +74,21 @@ describe('users, API keys and the security log (admin surfaces)', function () {
       expect(first.text + second.text).not.to.include('argon2');
       for (const user of [...first.body.data, ...second.body.data]) expect(user.role).to.equal('viewer');
 
-      expectError(await api.call('/api/users?limit=1000', { token: adminSession.accessToken }), 400, 'validation_failed');
-      expectError(await api.call('/api/users?cursor=bm9wZQ', { token: adminSession.accessToken }), 400, 'validation_failed');
-      expectError(await api.call('/api/users?sort=email', { token: adminSession.accessToken }), 400, 'validation_failed');
+      expectError(
+        await api.call('/api/users?limit=1000', { token: adminSession.accessToken }),
+        400,
+        'validation_failed',
+      );
+      expectError(
+        await api.call('/api/users?cursor=bm9wZQ', { token: adminSession.accessToken }),
+        400,
+        'validation_failed',
+      );
+      expectError(
+        await api.call('/api/users?sort=email', { token: adminSession.accessToken }),
+        400,
+        'validation_failed',
+      );
     });
 
     it('a role change or deactivation ends the sessions of that user at once', async () => {
@@ -106,7 +118,9 @@ describe('users, API keys and the security log (admin surfaces)', function () {
         401,
         'invalid_refresh_token',
       );
-      const events = await getHarness().orm.em.fork().find(SecurityEvent, { user: target.id, type: 'user_deactivated' });
+      const events = await getHarness()
+        .orm.em.fork()
+        .find(SecurityEvent, { user: target.id, type: 'user_deactivated' });
       expect(events).to.have.length(1);
     });
 
@@ -149,7 +163,12 @@ describe('users, API keys and the security log (admin surfaces)', function () {
       for (const [index, text] of INJECTIONS.entries()) {
         const created = await api.call('/api/users', {
           token: adminSession.accessToken,
-          json: { email: `inject-${index}@example.test`, password: 'long enough password', role: 'viewer', displayName: text },
+          json: {
+            email: `inject-${index}@example.test`,
+            password: 'long enough password',
+            role: 'viewer',
+            displayName: text,
+          },
         });
         expect(created.status, created.text).to.equal(201);
         expect(created.headers.get('content-type')).to.match(/^application\/json/);
