@@ -180,6 +180,15 @@ describe('authorization: every route × every role (and foreign resources)', fun
     expect(missing, 'routes with no authorization case').to.deep.equal([]);
   });
 
+  it('validates the input of every non-probe route with an ajv schema', () => {
+    const deps = { ...getHarness(), logger: pino({ level: 'silent' }) } as unknown as AppDeps;
+    const unvalidated = createRouter(deps)
+      .stack.filter((layer) => layer.methods.length > 0 && !['/healthz', '/readyz'].includes(String(layer.path)))
+      .filter((layer) => !layer.stack.some((middleware) => 'schemas' in middleware))
+      .map((layer) => `${layer.methods.join(',')} ${layer.path}`);
+    expect(unvalidated).to.deep.equal([]);
+  });
+
   it('lets exactly the allowed roles through and refuses everyone else, with zero unauthorized successes', async () => {
     const setup = await login(api, adminForSetup);
     const violations: string[] = [];

@@ -8,7 +8,7 @@ import { ApiKey, User } from '../../../db/entities/index.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { validate, validated } from '../../validation.js';
-import { changePasswordBody, emptyBody, loginBody, refreshBody } from './schemas.js';
+import { changePasswordBody, emptyObject, loginBody, refreshBody } from './schemas.js';
 
 /** RFC 6749 §5.1: responses that carry tokens must not be cached anywhere. */
 function noStore(ctx: Context): void {
@@ -39,12 +39,12 @@ export function authRouter(deps: AppDeps): Router {
     ctx.body = await sessions.refresh(refreshToken, clientInfo(ctx));
   });
 
-  router.post('/logout', validate({ body: emptyBody }), async (ctx) => {
+  router.post('/logout', validate({ body: emptyObject, query: emptyObject }), async (ctx) => {
     await sessions.logout(sessionClaims(ctx), clientInfo(ctx));
     ctx.status = 204;
   });
 
-  router.get('/me', async (ctx) => {
+  router.get('/me', validate({ query: emptyObject }), async (ctx) => {
     const principal = principalOf(ctx);
     const em = deps.orm.em.fork();
     const user = principal.userId ? await em.findOne(User, { id: principal.userId }) : null;

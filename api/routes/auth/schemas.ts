@@ -28,7 +28,8 @@ export const refreshBody = {
   additionalProperties: false,
 } as const satisfies ObjectSchema;
 
-export const emptyBody = {
+/** A body or query string that must carry nothing. */
+export const emptyObject = {
   type: 'object',
   properties: {},
   additionalProperties: false,
