@@ -16,13 +16,7 @@ import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '../../api/auth/tokens
 import { startServer, type RunningServer } from '../../api/server.js';
 import type { Config } from '../../config/env.js';
 import { getHarness } from '../support/harness.js';
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: { principal?: Record<string, unknown>; error?: { code: string; message: string; requestId: string } };
-  text: string;
-}
+import { call, type Reply } from '../support/api.js';
 
 /** The one route these tests need: it answers with whoever the pipeline decided the caller is. */
 function whoamiRouter(): Router {
@@ -87,19 +81,8 @@ describe('access tokens: what the API accepts and refuses (real PostgreSQL, Redi
     };
   };
 
-  const whoami = async (authorization?: string): Promise<Reply> => {
-    const response = await fetch(`${base}/api/test/whoami`, {
-      headers: authorization === undefined ? {} : { authorization },
-    });
-    const text = await response.text();
-    let body: Reply['body'] = {};
-    try {
-      body = JSON.parse(text) as Reply['body'];
-    } catch {
-      // not JSON: `text` still holds it
-    }
-    return { status: response.status, headers: response.headers, body, text };
-  };
+  const whoami = (authorization?: string): Promise<Reply> =>
+    call(base, '/api/test/whoami', { headers: authorization === undefined ? {} : { authorization } });
 
   const expectAccepted = async (token: string): Promise<Record<string, unknown>> => {
     const reply = await whoami(`Bearer ${token}`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { RefreshToken, SecurityEvent, User } from '../../db/entities/index.js';
@@ -12,7 +13,6 @@ async function eventsOf(userId: string, type: string): Promise<SecurityEvent[]> 
 
 /** Moves a token's rotation into the past, beyond the concurrent-refresh grace window. */
 async function ageRotation(refreshToken: string, seconds: number): Promise<void> {
-  const { createHash } = await import('node:crypto');
   const hash = createHash('sha256').update(refreshToken).digest('hex');
   await getHarness()
     .orm.em.fork()
@@ -211,7 +211,6 @@ describe('authentication: login, refresh, logout, password (real PostgreSQL and 
         'validation_failed',
       );
       const session = await login(api, user);
-      const { createHash } = await import('node:crypto');
       await getHarness()
         .orm.em.fork()
         .nativeUpdate(

@@ -12,16 +12,10 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { validate, validated } from '../../api/validation.js';
 import type { Config } from '../../config/env.js';
 import { getHarness } from '../support/harness.js';
+import { call, type Reply, expectError } from '../support/api.js';
 
 const ALLOWED_ORIGIN = 'https://dashboard.example';
 const SECRET_DETAIL = 'password=hunter2 at /srv/app/handlers.js:42';
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: { error?: { code: string; message: string; details?: unknown; requestId: string }; [key: string]: unknown };
-  text: string;
-}
 
 /** Routes only these tests need: a JSON route with a schema, and one that fails the way a bug would. */
 function testRouter(): Router {
@@ -75,25 +69,6 @@ function sign(config: Config, claims: Record<string, unknown> = {}, options: jwt
     expiresIn: 300,
     ...options,
   });
-}
-
-async function call(base: string, path: string, init: RequestInit = {}): Promise<Reply> {
-  const response = await fetch(base + path, init);
-  const text = await response.text();
-  let body: Reply['body'] = {};
-  try {
-    body = JSON.parse(text) as Reply['body'];
-  } catch {
-    // not JSON: `text` still holds it
-  }
-  return { status: response.status, headers: response.headers, body, text };
-}
-
-function expectError(reply: Reply, status: number, code: string): void {
-  expect(reply.status, reply.text).to.equal(status);
-  expect(reply.body.error?.code, reply.text).to.equal(code);
-  expect(reply.body.error?.message).to.be.a('string').and.not.equal('');
-  expect(reply.body.error?.requestId).to.equal(reply.headers.get('x-request-id'));
 }
 
 function bytesOf(limit: string): number {

@@ -16,13 +16,7 @@ import { ConfigError, loadConfig, type Config } from '../../config/env.js';
 import { SecurityEvent } from '../../db/entities/index.js';
 import { freePort } from '../../scripts/services/ports.js';
 import { getHarness } from '../support/harness.js';
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: { error?: { code: string; message: string; requestId: string }; [key: string]: unknown };
-  text: string;
-}
+import { call, type Reply } from '../support/api.js';
 
 const ALLOWED_ORIGIN = 'https://dashboard.example';
 const WRONG_PASSWORD = 'not-the-password';
@@ -38,18 +32,6 @@ function testRouter(): Router {
     ctx.body = { ip: ctx.ip, protocol: ctx.protocol, secure: ctx.secure };
   });
   return router;
-}
-
-async function call(base: string, path: string, init: RequestInit = {}): Promise<Reply> {
-  const response = await fetch(base + path, init);
-  const text = await response.text();
-  let body: Reply['body'] = {};
-  try {
-    body = JSON.parse(text) as Reply['body'];
-  } catch {
-    // not JSON: `text` still holds it
-  }
-  return { status: response.status, headers: response.headers, body, text };
 }
 
 const forwardedFor = (ip?: string): Record<string, string> => (ip ? { 'x-forwarded-for': ip } : {});
