@@ -22,7 +22,7 @@ build() {
   tsc -p tsconfig.json
 }
 
-task=${1:?usage: with-toolchain.sh start|test|db:migrate|user:create}
+task=${1:?usage: with-toolchain.sh start|test|db:migrate|user:create|bench|sandbox}
 shift
 case "$task" in
   start)
@@ -45,6 +45,14 @@ case "$task" in
   user:create)
     build
     exec node dist/scripts/user-create.js "$@"
+    ;;
+  bench)
+    build
+    exec node --expose-gc dist/scripts/bench.js "$@"
+    ;;
+  sandbox)
+    build
+    exec node dist/sandbox/main.js "$@"
     ;;
   *)
     echo "unknown task: $task" >&2

@@ -10,7 +10,7 @@ import { getHarness } from './harness.js';
 
 /** Parsed JSON read only by assertions; chai checks every value, so `any` costs no safety here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
+export type Json = Record<string, any>;
 
 export interface Reply {
   status: number;
