@@ -94,7 +94,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       for (const simulator of simulators.values()) simulator.reset?.();
     },
     async close() {
-      await sandbox.webhooks.drain();
+      await sandbox.webhooks.close();
       await Promise.all(
         servers.map(
           (server) =>

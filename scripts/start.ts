@@ -2,6 +2,7 @@ import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/env.js';
+import { loadSandboxConfig } from '../config/sandbox.js';
 import { loadStackConfig } from '../config/stack.js';
 import { DEMO_USERS, ensureDemoUsers } from '../api/auth/demo-users.js';
 import { openOrm } from '../db/orm.js';
@@ -65,18 +66,7 @@ async function main(): Promise<void> {
     // The API serves HTTPS when both are set (config/env.ts validates the pair; the API reports a bad one).
     const scheme = process.env.TLS_CERT_FILE && process.env.TLS_KEY_FILE ? 'https' : 'http';
     const logDir = join(stackConfig.dataDir, 'logs');
-    for (const [name, entry] of [
-      ['worker', 'worker/main.js'],
-      ['api', 'api/main.js'],
-    ] as const) {
-      const child = spawnService({
-        name,
-        command: process.execPath,
-        args: [join(distRoot, entry)],
-        env,
-        logDir,
-        echo: true,
-      });
+    const supervise = (name: string, child: ManagedProcess): ManagedProcess => {
       children.push(child);
       void child.exited.then((code) => {
         if (!stopping) {
@@ -84,9 +74,21 @@ async function main(): Promise<void> {
           void shutdown(1);
         }
       });
+      return child;
+    };
+    let sandboxUrl: string | undefined;
+    if (stackConfig.sandboxMode) {
+      sandboxUrl = await waitForSandbox(env, supervise('sandbox', startVendorSandbox(env, logDir)));
+    }
+    for (const [name, entry] of [
+      ['worker', 'worker/main.js'],
+      ['api', 'api/main.js'],
+    ] as const) {
+      const args = [join(distRoot, entry)];
+      supervise(name, spawnService({ name, command: process.execPath, args, env, logDir, echo: true }));
     }
     await waitForApi(scheme, stackConfig.apiPort, logDir);
-    printBanner(stack, `${scheme}://localhost:${stackConfig.apiPort}`, stackConfig.dataDir, demoPassword);
+    printBanner(stack, `${scheme}://localhost:${stackConfig.apiPort}`, stackConfig.dataDir, demoPassword, sandboxUrl);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     await shutdown(1);
@@ -124,6 +126,31 @@ async function waitForApi(scheme: 'http' | 'https', port: number, logDir: string
   throw new Error(`API: not ready on port ${port} after 60 s; see ${join(logDir, 'api.log')}`);
 }
 
+/** Sandbox mode (contracts): the vendor simulators run next to the system, on SANDBOX_PORT and the seven after it. */
+function startVendorSandbox(env: NodeJS.ProcessEnv, logDir: string): ManagedProcess {
+  return spawnService({
+    name: 'sandbox',
+    command: process.execPath,
+    args: [join(distRoot, 'sandbox/main.js')],
+    env,
+    logDir,
+    echo: false,
+  });
+}
+
+async function waitForSandbox(env: NodeJS.ProcessEnv, child: ManagedProcess): Promise<string> {
+  const url = `http://127.0.0.1:${loadSandboxConfig(env).port}/_sandbox`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url)
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ok) return url;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`vendor sandbox: not answering on ${url} after 60 s; see ${child.logFile}`);
+}
+
 /** Sandbox mode (contracts): the three demo users exist and can sign in with the demo password. */
 async function prepareDemoUsers(databaseUrl: string, password: string): Promise<void> {
   const orm = await openOrm(databaseUrl);
@@ -135,7 +162,13 @@ async function prepareDemoUsers(databaseUrl: string, password: string): Promise<
   }
 }
 
-function printBanner(stack: RunningStack, apiUrl: string, dataDir: string, demoPassword?: string): void {
+function printBanner(
+  stack: RunningStack,
+  apiUrl: string,
+  dataDir: string,
+  demoPassword?: string,
+  sandboxUrl?: string,
+): void {
   const demo = demoPassword
     ? [`Demo users     ${DEMO_USERS.map((user) => user.email).join(', ')}  password: ${demoPassword}`]
     : [];
@@ -145,6 +178,7 @@ function printBanner(stack: RunningStack, apiUrl: string, dataDir: string, demoP
     `PostgreSQL     ${redact(stack.databaseUrl)}`,
     `Redis          ${redact(stack.redisUrl)}`,
     ...demo,
+    ...(sandboxUrl ? [`Vendor sandbox ${sandboxUrl}  (no vendor credentials configured: SANDBOX_MODE=auto)`] : []),
     `Data and logs  ${dataDir}`,
     'Press Ctrl-C to stop everything.',
   ];

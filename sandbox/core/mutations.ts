@@ -53,6 +53,8 @@ export function applyMutation(world: World, request: MutationRequest, now = Date
     const row: Row = { ...structuredClone(template), ...changes, key: rows.length };
     if ('createdAt' in row) (row as { createdAt: number }).createdAt = now;
     if ('deletedAt' in row) row.deletedAt = null;
+    // A new record exists the same way everywhere unless the request says otherwise (the template's may not).
+    if ('variants' in row && !('variants' in changes)) (row as { variants: object }).variants = {};
     if (typeof row.syncToken === 'number') row.syncToken = -1;
     touch(world, row, now);
     rows.push(row);

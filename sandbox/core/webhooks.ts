@@ -37,16 +37,39 @@ export class WebhookSender {
     return run;
   }
 
-  /** Resolves when every delivery in flight (retries included) is done; used by tests and shutdown. */
+  private readonly stopping = new AbortController();
+
+  /** Resolves when every delivery in flight (retries included) is done; used by tests. */
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** Shutdown: cancels scheduled retries and attempts in flight (vendor schedules can span hours), then waits. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    await this.drain();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.stopping.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
   }
 
   private async deliver(request: WebhookRequest): Promise<WebhookAttempt[]> {
     const attempts: WebhookAttempt[] = [];
     const delays = [0, ...(request.retryDelaysMs ?? [])];
     for (const [index, delay] of delays.entries()) {
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (delay > 0) await this.sleep(delay);
+      if (this.stopping.signal.aborted) break;
       const retry = index > 0 ? request.retryHeaders?.(index) : undefined;
       const headers = { 'content-type': request.contentType, ...request.headers, ...retry };
       const attempt: WebhookAttempt = { attempt: index + 1, status: null };
@@ -55,7 +78,7 @@ export class WebhookSender {
           method: 'POST',
           headers,
           body: request.body,
-          signal: AbortSignal.timeout(request.timeoutMs ?? 10_000),
+          signal: AbortSignal.any([AbortSignal.timeout(request.timeoutMs ?? 10_000), this.stopping.signal]),
         });
         await response.arrayBuffer();
         attempt.status = response.status;

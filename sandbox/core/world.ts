@@ -38,7 +38,12 @@ export interface Customer {
   createdAt: number;
   updatedAt: number;
   deletedAt: number | null;
-  variants: { jobber?: CustomerVariant; quickbooks?: CustomerVariant; airtable?: CustomerVariant };
+  variants: {
+    jobber?: CustomerVariant;
+    quickbooks?: CustomerVariant;
+    airtable?: CustomerVariant;
+    twilio?: CustomerVariant;
+  };
 }
 
 export const JOB_STATUSES = [

@@ -1,0 +1,28 @@
+import { SlackApiError } from '../errors.js';
+import { optionalString, requiredString } from '../request.js';
+import { findChannel, findMessage } from '../views.js';
+import { callerOf, type SlackMethod } from './types.js';
+
+/** reactions.add: one reaction per user, name and message; a second one is `already_reacted`. */
+export const reactionsAdd: SlackMethod = {
+  tier: 'tier3',
+  scope: 'reactions:write',
+  run(call) {
+    const caller = callerOf(call);
+    const world = call.sandbox.world;
+    const name = optionalString(call.args, 'name')?.replace(/^:|:$/g, '');
+    const channelRef = optionalString(call.args, 'channel');
+    const timestamp = optionalString(call.args, 'timestamp');
+    if (!channelRef || !timestamp) throw new SlackApiError('no_item_specified');
+    if (!name || !/^[a-z0-9_+'-]+$/.test(name)) throw new SlackApiError('invalid_name');
+    const channel = findChannel(world, requiredString(call.args, 'channel'));
+    if (!findMessage(world, channel, timestamp)) throw new SlackApiError('message_not_found');
+    const key = `${channel.id}:${timestamp}`;
+    const byName = call.state.reactions.get(key) ?? new Map<string, string[]>();
+    const users = byName.get(name) ?? [];
+    if (users.includes(caller.userId)) throw new SlackApiError('already_reacted');
+    byName.set(name, [...users, caller.userId]);
+    call.state.reactions.set(key, byName);
+    return { ok: true };
+  },
+};
