@@ -122,7 +122,9 @@ export function generateWorld(seed: number, scale: WorldScale, now: number = Dat
 
   for (const owner of world.customers) {
     const jobCount = Math.max(0, Math.round(scale.jobsPerCustomer * (0.4 + random.next() * 1.2)));
-    for (let n = 0; n < jobCount; n += 1) addJob(world, random, owner, now);
+    // One string per customer shared by all their events: at 500k events, copies would cost tens of MB.
+    const location = `${owner.address.street1}, ${owner.address.city}, ${owner.address.province}`;
+    for (let n = 0; n < jobCount; n += 1) addJob(world, random, owner, location, now);
     if (random.chance(0.3)) addQuote(world, random, owner, now);
   }
 
@@ -149,7 +151,7 @@ export function generateWorld(seed: number, scale: WorldScale, now: number = Dat
   return world;
 }
 
-function addJob(world: World, random: Random, owner: Customer, now: number): void {
+function addJob(world: World, random: Random, owner: Customer, location: string, now: number): void {
   const key = world.jobs.length;
   const [service, price] = random.pick(SERVICES);
   const scheduled = random.chance(0.93);
@@ -178,7 +180,7 @@ function addJob(world: World, random: Random, owner: Customer, now: number): voi
       jobKey: key,
       summary: job.title,
       description: `Job #${job.jobNumber}`,
-      location: `${owner.address.street1}, ${owner.address.city}, ${owner.address.province}`,
+      location,
       startAt,
       endAt: job.endAt!,
       status: 'confirmed',
