@@ -1,4 +1,5 @@
 import { unprocessable } from './errors.js';
+import { satisfiesComparison, type ComparisonOperator } from '../../core/comparison.js';
 
 /*
  * A small interpreter for filterByFormula: field references, string/number literals, comparison and arithmetic
@@ -161,21 +162,7 @@ function compare(op: string, left: Value, right: Value): boolean {
     order = a === b ? 0 : a < b ? -1 : 1;
   }
   if (Number.isNaN(order)) return false;
-  switch (op) {
-    case '=':
-      return order === 0;
-    case '!=':
-    case '<>':
-      return order !== 0;
-    case '<':
-      return order < 0;
-    case '>':
-      return order > 0;
-    case '<=':
-      return order <= 0;
-    default:
-      return order >= 0;
-  }
+  return satisfiesComparison(op as ComparisonOperator, order);
 }
 
 function call(name: string, args: Node[], record: FormulaRecord): Value {

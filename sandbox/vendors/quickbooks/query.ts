@@ -1,4 +1,5 @@
 import { faults } from './errors.js';
+import { satisfiesComparison } from '../../core/comparison.js';
 import { qboTime } from './format.js';
 import { parseQuery, type Condition, type Literal, type Statement } from './query-parser.js';
 import { tableNamed, visible, type EntityTable, type TableRow } from './tables.js';
@@ -53,20 +54,7 @@ function matches(object: QboObject, condition: Condition): boolean {
   if (condition.operator === 'LIKE') return actual != null && likePattern(String(literal)).test(String(actual));
   const order = compare(actual, literal);
   if (order === null) return false;
-  switch (condition.operator) {
-    case '=':
-      return order === 0;
-    case '!=':
-      return order !== 0;
-    case '<':
-      return order < 0;
-    case '>':
-      return order > 0;
-    case '<=':
-      return order <= 0;
-    default:
-      return order >= 0;
-  }
+  return satisfiesComparison(condition.operator, order);
 }
 
 function checkQueryable(table: EntityTable, statement: Statement): void {
