@@ -43,6 +43,7 @@ export interface Customer {
     quickbooks?: CustomerVariant;
     airtable?: CustomerVariant;
     twilio?: CustomerVariant;
+    google?: CustomerVariant;
   };
 }
 
