@@ -1,0 +1,166 @@
+import { OAuth2Client } from 'google-auth-library';
+import { google, type calendar_v3 } from 'googleapis';
+import { VendorError } from '../core/errors.js';
+import type { ChangePage, ExternalCalendarEvent, Page, ResourceRecords } from '../core/records.js';
+import type { ChangeOptions, ListOptions, ServiceClient } from '../core/service-client.js';
+import { staticTokenSource, withFreshToken, type TokenSource } from '../core/tokens.js';
+import { decodeCursor, encodeCursor, type CalendarCursor } from './cursor.js';
+import { DEFAULT_RATE_LIMIT_BACKOFF_MS, isAuthExpired, malformed, toVendorError, VENDOR } from './errors.js';
+import { checkEvent, parseEvent, parseEventsPage, type EventsPage } from './payloads.js';
+
+export type GoogleResource = 'calendarEvents';
+
+export interface GoogleCalendarClientOptions {
+  /** Where access tokens come from; the TokenSource, not google-auth-library, owns refreshing. */
+  tokens: TokenSource | string;
+  /**
+   * googleapis `rootUrl`. googleapis resolves API paths against it and drops any path it has, so it must be the
+   * root of a host [SDK: googleapis-common apirequest.js]. Default: Google's own.
+   */
+  rootUrl?: string;
+  /** Default `primary`: the calendar of the user who granted access. */
+  calendarId?: string;
+  /** `maxResults` per page: Calendar's default is 250, its maximum 2500 [DOC]. */
+  pageSize?: number;
+  /** Per-request timeout in milliseconds. */
+  timeoutMs?: number;
+  /** Wait to report on a quota error that names none (Google sends no Retry-After). */
+  rateLimitBackoffMs?: number;
+}
+
+const DEFAULT_ROOT_URL = 'https://www.googleapis.com/';
+const MAX_PAGE_SIZE = 2500;
+
+const pageSizeOf = (requested: number | undefined, fallback: number): number =>
+  Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(requested ?? fallback)));
+
+function checkResource(resource: string): void {
+  if (resource !== 'calendarEvents') {
+    throw new VendorError(VENDOR, 'validation', `Google Calendar has no resource "${resource}"`);
+  }
+}
+
+/**
+ * Google Calendar v3 through googleapis: full listing (`events.list` with page tokens), incremental sync
+ * (`syncToken`, cancelled events reported as deletions, 410 → resync_required) and single-event reads. The SDK's
+ * retries are off: the workflow engine decides when to try again, from the VendorError kind.
+ */
+export function createGoogleCalendarClient(options: GoogleCalendarClientOptions): ServiceClient<GoogleResource> {
+  const tokens = typeof options.tokens === 'string' ? staticTokenSource(options.tokens) : options.tokens;
+  const calendarId = options.calendarId ?? 'primary';
+  const defaultPageSize = pageSizeOf(options.pageSize, 250);
+  const backoffMs = options.rateLimitBackoffMs ?? DEFAULT_RATE_LIMIT_BACKOFF_MS;
+  const api = google.calendar({
+    version: 'v3',
+    rootUrl: options.rootUrl ?? DEFAULT_ROOT_URL,
+    retry: false,
+    timeout: options.timeoutMs ?? 30_000,
+  });
+
+  // An OAuth2Client holding only an access token (no refresh token, no expiry) never refreshes on its own.
+  let auth: { token: string; client: OAuth2Client } | null = null;
+  const authFor = (token: string): OAuth2Client => {
+    if (auth?.token !== token) {
+      const client = new OAuth2Client();
+      client.setCredentials({ access_token: token });
+      auth = { token, client };
+    }
+    return auth.client;
+  };
+
+  /** One API call with the current token; a 401 refreshes once through the TokenSource and tries again. */
+  const call = <T>(request: (auth: OAuth2Client) => Promise<T>): Promise<T> =>
+    withFreshToken(tokens, isAuthExpired, async (token) => {
+      try {
+        return await request(authFor(token));
+      } catch (error) {
+        throw toVendorError(error, backoffMs);
+      }
+    });
+
+  const listEvents = async (params: calendar_v3.Params$Resource$Events$List): Promise<EventsPage> =>
+    parseEventsPage(await call(async (auth) => (await api.events.list({ ...params, calendarId, auth })).data));
+
+  /** The request a page continues (from the cursor) or starts (a full listing, or a pass from a sync token). */
+  function pageRequest(cursor: string | undefined, syncToken: string | undefined, pageSize: number | undefined) {
+    const state: Omit<CalendarCursor, 'pageToken'> & { pageToken?: string } = cursor
+      ? decodeCursor(cursor)
+      : { maxResults: pageSizeOf(pageSize, defaultPageSize), ...(syncToken ? { syncToken } : {}) };
+    // A sync token cannot be combined with filters; deleted events always come back with it [DOC: sync guide].
+    const params: calendar_v3.Params$Resource$Events$List = state.syncToken
+      ? { syncToken: state.syncToken, maxResults: state.maxResults }
+      : { showDeleted: false, maxResults: state.maxResults };
+    if (state.pageToken) params.pageToken = state.pageToken;
+    const next = (pageToken: string | null): string | null =>
+      pageToken
+        ? encodeCursor({
+            pageToken,
+            maxResults: state.maxResults,
+            ...(state.syncToken ? { syncToken: state.syncToken } : {}),
+          })
+        : null;
+    return { params, next };
+  }
+
+  return {
+    vendor: VENDOR,
+    resources: ['calendarEvents'],
+
+    async healthCheck() {
+      try {
+        await listEvents({ maxResults: 1 });
+        return true;
+      } catch (error) {
+        if (error instanceof VendorError && (error.kind === 'auth_expired' || error.kind === 'auth_revoked')) {
+          return false;
+        }
+        throw error;
+      }
+    },
+
+    async list<K extends GoogleResource>(resource: K, options: ListOptions = {}) {
+      checkResource(resource);
+      const { params, next } = pageRequest(options.cursor, undefined, options.pageSize);
+      const page = await listEvents(params);
+      // Cancelled instances of recurring events still show with showDeleted=false [DOC: events.list]; they are
+      // not live events.
+      const items = page.events.filter((event) => event.status !== 'cancelled').map(parseEvent);
+      return { items, nextCursor: next(page.nextPageToken) } as Page<ResourceRecords[K]>;
+    },
+
+    async changes<K extends GoogleResource>(resource: K, options: ChangeOptions = {}) {
+      checkResource(resource);
+      const { params, next } = pageRequest(options.cursor, options.checkpoint, options.pageSize);
+      const page = await listEvents(params);
+      const items: ExternalCalendarEvent[] = [];
+      const deletedIds: string[] = [];
+      for (const event of page.events) {
+        if (event.status === 'cancelled') {
+          // Deleted events come back as cancelled, often with little besides id and status [DOC: sync guide].
+          if (!event.id) throw malformed('cancelled event without an id');
+          deletedIds.push(event.id);
+        } else {
+          items.push(parseEvent(event));
+        }
+      }
+      const nextCursor = next(page.nextPageToken);
+      // nextSyncToken comes on the last page only; without one the next pass has to be a full one.
+      const checkpoint = nextCursor === null ? page.nextSyncToken : null;
+      return { items, deletedIds, nextCursor, checkpoint } as ChangePage<ResourceRecords[K]>;
+    },
+
+    async get<K extends GoogleResource>(resource: K, externalId: string) {
+      checkResource(resource);
+      try {
+        const event = checkEvent(
+          await call(async (auth) => (await api.events.get({ calendarId, eventId: externalId, auth })).data),
+        );
+        // A deleted event stays readable with status "cancelled"; for us it no longer exists.
+        return event.status === 'cancelled' ? null : (parseEvent(event) as ResourceRecords[K]);
+      } catch (error) {
+        if (error instanceof VendorError && error.kind === 'not_found') return null;
+        throw error;
+      }
+    },
+  };
+}
