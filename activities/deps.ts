@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { CredentialsCipher } from '../db/credentials-cipher.js';
+import type { VendorClients } from './vendor-clients.js';
 
 /** Progress and change notifications; the API relays them to socket.io clients. */
 export interface EventPublisher {
@@ -11,4 +12,5 @@ export interface ActivityDeps {
   readonly orm: MikroORM;
   readonly events: EventPublisher;
   readonly credentials: CredentialsCipher;
+  readonly vendors: VendorClients;
 }

@@ -1,12 +1,14 @@
 import { createConnectionHealthActivities } from './connection-health.activities.js';
 import type { ActivityDeps } from './deps.js';
 import { createSyncLogActivities } from './sync-log.activities.js';
+import { createSyncActivities } from './sync.activities.js';
 
 /** Every activity the worker registers; workflows import this factory's return type only. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createConnectionHealthActivities(deps),
     ...createSyncLogActivities(deps),
+    ...createSyncActivities(deps),
   };
 }
 

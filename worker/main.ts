@@ -1,6 +1,7 @@
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from '../config/env.js';
+import { defaultVendorClients } from '../activities/vendor-clients.js';
 import { createCredentialsCipher } from '../db/credentials-cipher.js';
 import { openOrm } from '../db/orm.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
         orm,
         events: createRedisEventPublisher(redis),
         credentials: createCredentialsCipher(config.credentialsKey),
+        vendors: defaultVendorClients(),
       },
     });
     console.log(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);

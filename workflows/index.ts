@@ -1,2 +1,3 @@
 // The one module the worker bundles: every workflow is exported from here.
 export { connectionHealthCheck } from './connection-health-check.js';
+export { requestIncrementalSignal, syncConnection, syncProgressQuery } from './sync-connection.js';

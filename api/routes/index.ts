@@ -5,6 +5,7 @@ import { authRouter } from './auth/router.js';
 import { dashboardRouter } from './dashboard/router.js';
 import { healthRouter } from './health/router.js';
 import { securityEventsRouter } from './security-events/router.js';
+import { syncsRouter } from './syncs/router.js';
 import { usersRouter } from './users/router.js';
 
 /** Every route folder, one line each. */
@@ -15,6 +16,7 @@ const routeFolders: ReadonlyArray<(deps: AppDeps) => Router> = [
   apiKeysRouter,
   securityEventsRouter,
   dashboardRouter,
+  syncsRouter,
 ];
 
 /** One root router, so that allowedMethods sees every route when it decides between 404 and 405. */

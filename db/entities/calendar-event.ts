@@ -22,6 +22,7 @@ export const CalendarEventSchema = defineEntity({
     etag: p.string().nullable(),
     raw: p.json<Record<string, unknown>>().nullable(),
     lastSyncedAt: p.datetime().nullable(),
+    deletedAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['vendor', 'externalId'] }],
   indexes: [{ properties: ['calendarId', 'startsAt'] }, { properties: ['startsAt'] }],

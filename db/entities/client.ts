@@ -11,6 +11,14 @@ export interface PostalAddress {
 }
 
 /*
+ * Match keys of the customer matcher, as SQL over the stored columns: the email trimmed and lower-cased; the phone
+ * as digits only, without the leading 1 of an 11-digit NANP number. Expression indexes rather than stored columns,
+ * so a client edited anywhere is matched by its current email and phone.
+ */
+export const EMAIL_KEY_SQL = `nullif(lower(btrim(email)), '')`;
+export const PHONE_KEY_SQL = `nullif(regexp_replace(regexp_replace(phone, '[^0-9]', '', 'g'), '^1([0-9]{10})$', '\\1'), '')`;
+
+/*
  * One row per real customer, matched across vendors. The vendor id columns use plain UNIQUE constraints rather than
  * partial indexes: PostgreSQL already lets NULLs repeat under UNIQUE, and a plain constraint is what
  * `INSERT ... ON CONFLICT (jobber_id)` (and so `em.upsert`) can infer; a partial index would need its predicate
@@ -32,8 +40,28 @@ export const ClientSchema = defineEntity({
     customFields: p.json<Record<string, unknown>>().nullable(),
     lastSyncedAt: p.datetime().nullable(),
     syncStatus: p.string().length(50).nullable(),
+    /*
+     * When each vendor's sync last saw this customer: a full sync of one vendor treats rows it did not see as
+     * deleted in that vendor only (db/repositories/vendor-records-customers.ts).
+     */
+    jobberSyncedAt: p.datetime().nullable(),
+    quickbooksSyncedAt: p.datetime().nullable(),
+    airtableSyncedAt: p.datetime().nullable(),
+    /** Soft delete: set once no vendor still has this customer. */
+    deletedAt: p.datetime().nullable().index(),
   },
-  indexes: [{ properties: ['updatedAt'] }],
+  indexes: [
+    { properties: ['updatedAt'] },
+    // The customer matcher's keys (db/repositories/customer-matching.ts); a query must repeat the expression exactly.
+    {
+      name: 'clients_email_key_index',
+      expression: `create index "clients_email_key_index" on "clients" (${EMAIL_KEY_SQL})`,
+    },
+    {
+      name: 'clients_phone_key_index',
+      expression: `create index "clients_phone_key_index" on "clients" (${PHONE_KEY_SQL})`,
+    },
+  ],
 });
 
 export class Client extends ClientSchema.class {}

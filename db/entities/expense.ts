@@ -24,6 +24,7 @@ export const ExpenseSchema = defineEntity({
     paidOn: p.date().nullable(),
     /** QuickBooks' optimistic-lock token, required on every update we send back. */
     syncToken: p.string().length(20).nullable(),
+    deletedAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['vendor', 'externalId'] }],
 });

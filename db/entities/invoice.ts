@@ -25,6 +25,7 @@ export const InvoiceSchema = defineEntity({
     paidOn: p.date().nullable().index(),
     /** QuickBooks' optimistic-lock token, required on every update we send back. */
     syncToken: p.string().length(20).nullable(),
+    deletedAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['vendor', 'externalId'] }],
 });

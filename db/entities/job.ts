@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties, tagsProperty } from './base.js';
 import { Client } from './client.js';
+import { VENDORS } from './enums.js';
 
 export const JobSchema = defineEntity({
   name: 'Job',
@@ -26,7 +27,18 @@ export const JobSchema = defineEntity({
     assignedTo: p.array().defaultRaw(`'{}'`),
     tags: tagsProperty(),
     customFields: p.json<Record<string, unknown>>().nullable(),
+    /*
+     * The vendor record this job mirrors (Jobber or Airtable); NULL for a job made in the dashboard, and NULLs never
+     * collide under the (vendor, external_id) UNIQUE constraint. Jobber jobs also keep `jobberJobId`.
+     */
+    vendor: p.enum(VENDORS).nullable(),
+    externalId: p.string().length(100).nullable(),
+    number: p.string().length(50).nullable(),
+    raw: p.json<Record<string, unknown>>().nullable(),
+    lastSyncedAt: p.datetime().nullable(),
+    deletedAt: p.datetime().nullable().index(),
   },
+  uniques: [{ properties: ['vendor', 'externalId'] }],
   indexes: [{ properties: ['updatedAt'] }],
 });
 

@@ -22,6 +22,7 @@ export const PaymentSchema = defineEntity({
     paidOn: p.date().nullable().index(),
     /** QuickBooks' optimistic-lock token, required on every update we send back. */
     syncToken: p.string().length(20).nullable(),
+    deletedAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['vendor', 'externalId'] }],
 });

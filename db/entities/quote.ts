@@ -25,6 +25,7 @@ export const QuoteSchema = defineEntity({
     approvedAt: p.datetime().nullable(),
     /** QuickBooks' optimistic-lock token, required on every update we send back. */
     syncToken: p.string().length(20).nullable(),
+    deletedAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['vendor', 'externalId'] }],
 });

@@ -1,7 +1,11 @@
 import { Migration20261125000000_initial } from './Migration20261125000000_initial.js';
+import { Migration20261125120000_soft_delete } from './Migration20261125120000_soft_delete.js';
 
 /*
  * Every migration, oldest first. Listed by hand so the migrator never globs the filesystem; `name` is given
  * explicitly because class names do not survive bundlers.
  */
-export const migrationsList = [{ name: 'Migration20261125000000_initial', class: Migration20261125000000_initial }];
+export const migrationsList = [
+  { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
+  { name: 'Migration20261125120000_soft_delete', class: Migration20261125120000_soft_delete },
+];

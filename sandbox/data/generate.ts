@@ -151,6 +151,18 @@ export function generateWorld(seed: number, scale: WorldScale, now: number = Dat
   return world;
 }
 
+/**
+ * A day after the visit; for visits still ahead, a moment spread (by key, not by the random stream) between
+ * creation and a day ago. Never "now" and never one shared instant, so an incremental sync right after generation
+ * sees only real changes instead of a crowd of records tied at the same second.
+ */
+function jobLastTouched(key: number, createdAt: number, startAt: number | null, now: number): number {
+  const afterVisit = (startAt ?? createdAt) + DAY;
+  if (afterVisit <= now - DAY) return Math.max(createdAt, afterVisit);
+  const spanSeconds = Math.max(1, Math.floor((now - DAY - createdAt) / 1000));
+  return createdAt + ((key * 7_919) % spanSeconds) * 1000;
+}
+
 function addJob(world: World, random: Random, owner: Customer, location: string, now: number): void {
   const key = world.jobs.length;
   const [service, price] = random.pick(SERVICES);
@@ -169,7 +181,7 @@ function addJob(world: World, random: Random, owner: Customer, location: string,
     startAt,
     endAt: startAt === null ? null : startAt + random.int(1, 4) * 3_600_000,
     createdAt,
-    updatedAt: Math.min(now, Math.max(createdAt, (startAt ?? createdAt) + DAY)),
+    updatedAt: jobLastTouched(key, createdAt, startAt, now),
     deletedAt: null,
   };
   world.jobs.push(job);

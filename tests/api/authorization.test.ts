@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -7,7 +8,8 @@ import { PERMISSIONS } from '../../api/auth/permissions.js';
 import type { AppDeps } from '../../api/deps.js';
 import { createRouter } from '../../api/routes/index.js';
 import type { UserRole } from '../../db/entities/enums.js';
-import { SecurityEvent } from '../../db/entities/index.js';
+import { SecurityEvent, VendorConnection } from '../../db/entities/index.js';
+import { startSync } from '../../temporal/workflow-starters.js';
 import { getHarness } from '../support/harness.js';
 import { createTestUser, login, startTestApi, type TestApi, type TestUser } from '../support/api.js';
 
@@ -19,6 +21,27 @@ interface Fixture {
   caller: TestUser | null;
   other: TestUser;
   apiKeyId: string;
+  /** A sync workflow made for this request by the case's `setup`. */
+  syncWorkflowId: string;
+}
+
+/** A Jobber connection with a sync workflow of its own (no worker runs it: it only needs to exist). */
+async function syncWorkflow(state: 'running' | 'terminated'): Promise<string> {
+  const em = getHarness().orm.em.fork();
+  const connection = em.create(VendorConnection, {
+    vendor: 'jobber',
+    externalAccountId: `walk-${randomUUID()}`,
+  });
+  await em.flush();
+  const handle = await startSync(
+    getHarness().temporalClient,
+    getHarness().config.temporal.taskQueue,
+    connection,
+    'customers',
+    'full',
+  );
+  if (state === 'terminated') await handle.terminate('made for the authorization walk');
+  return handle.workflowId;
 }
 
 /**
@@ -31,6 +54,8 @@ interface Case {
   name: string;
   path(fixture: Fixture): string;
   body?(fixture: Fixture): unknown;
+  /** Prepares what the request needs (a sync workflow); runs before every request of the case. */
+  setup?: 'running sync' | 'finished sync';
   allowed: readonly UserRole[];
 }
 
@@ -142,6 +167,40 @@ const CASES: Case[] = [
     allowed: ADMIN,
   },
   { method: 'GET', route: '/api/dashboard/alerts', name: 'alerts', path: () => '/api/dashboard/alerts', allowed: ALL },
+  {
+    method: 'POST',
+    route: '/api/syncs',
+    name: 'start a sync',
+    path: () => '/api/syncs',
+    body: () => ({ vendor: 'jobber', resource: 'customers', mode: 'full' }),
+    setup: 'running sync',
+    allowed: ADMIN,
+  },
+  { method: 'GET', route: '/api/syncs', name: 'list syncs', path: () => '/api/syncs', allowed: ALL },
+  {
+    method: 'GET',
+    route: '/api/syncs/:workflowId',
+    name: 'show a sync',
+    path: (f) => `/api/syncs/${f.syncWorkflowId}`,
+    setup: 'running sync',
+    allowed: ALL,
+  },
+  {
+    method: 'POST',
+    route: '/api/syncs/:workflowId/cancel',
+    name: 'cancel a sync',
+    path: (f) => `/api/syncs/${f.syncWorkflowId}/cancel`,
+    setup: 'running sync',
+    allowed: ADMIN,
+  },
+  {
+    method: 'POST',
+    route: '/api/syncs/:workflowId/rerun',
+    name: 'rerun a sync',
+    path: (f) => `/api/syncs/${f.syncWorkflowId}/rerun`,
+    setup: 'finished sync',
+    allowed: ADMIN,
+  },
 ];
 
 /** Every (method, path template) the API registers, read from the router itself. */
@@ -199,7 +258,10 @@ describe('authorization: every route × every role (and foreign resources)', fun
         const key = await api.call('/api/api-keys', { token: setup.accessToken, json: { name: 'k', role: 'viewer' } });
         const user = caller === 'anonymous' ? null : await createTestUser(caller);
         const token = user ? (await login(api, user)).accessToken : undefined;
-        const fixture: Fixture = { caller: user, other, apiKeyId: key.body.apiKey.id as string };
+        const syncWorkflowId = testCase.setup
+          ? await syncWorkflow(testCase.setup === 'running sync' ? 'running' : 'terminated')
+          : '';
+        const fixture: Fixture = { caller: user, other, apiKeyId: key.body.apiKey.id as string, syncWorkflowId };
         const body = testCase.body?.(fixture);
         const reply = await api.call(testCase.path(fixture), {
           method: testCase.method,

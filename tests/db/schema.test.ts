@@ -51,7 +51,7 @@ describe('database schema (real PostgreSQL)', function () {
       const { orm } = getHarness();
       await orm.migrator.down({ to: 0 });
       expect(await appTableCount(orm)).to.equal(0);
-      expect(await migrateUp(orm)).to.deep.equal([INITIAL]);
+      expect(await migrateUp(orm)).to.deep.equal([INITIAL, 'Migration20261125120000_soft_delete']);
       expect(await appTableCount(orm)).to.equal(16);
       expect(await migrateUp(orm)).to.deep.equal([]);
     });

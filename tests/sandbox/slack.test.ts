@@ -348,6 +348,11 @@ describe('sandbox: Slack Web API', () => {
     const count = world().slackMessages.length;
     await control('/reset', {});
     expect(world().slackMessages.length).to.equal(count - 1);
-    expect((await client().reactions.add({ channel, timestamp: message.ts, name: 'eyes' })).ok).to.equal(true);
+    // The regenerated world is dated from the reset, so read the same message again rather than reuse its old ts.
+    const again = world().slackMessages[0]!;
+    const sameChannel = world().slackChannels[again.channelKey]!.id;
+    expect((await client().reactions.add({ channel: sameChannel, timestamp: again.ts, name: 'eyes' })).ok).to.equal(
+      true,
+    );
   });
 });

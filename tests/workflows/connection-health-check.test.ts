@@ -3,6 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { Redis } from 'ioredis';
+import { defaultVendorClients } from '../../activities/vendor-clients.js';
 import { createCredentialsCipher } from '../../db/credentials-cipher.js';
 import { SyncLog } from '../../db/entities/sync-log.js';
 import { VendorConnection } from '../../db/entities/vendor-connection.js';
@@ -31,6 +32,7 @@ describe('connectionHealthCheck workflow (real Temporal, PostgreSQL and Redis)',
         orm: harness.orm,
         events: createRedisEventPublisher(harness.redis),
         credentials: createCredentialsCipher(harness.config.credentialsKey),
+        vendors: defaultVendorClients(),
       },
     });
     running = worker.run();

@@ -1,0 +1,125 @@
+import type { Vendor } from '../db/entities/enums.js';
+import { VendorError } from '../integrations/core/errors.js';
+import type { ServiceClient } from '../integrations/core/service-client.js';
+import type { TokenSource } from '../integrations/core/tokens.js';
+import { createAirtableClient } from '../integrations/airtable/client.js';
+import { createAirtableOAuth } from '../integrations/airtable/oauth.js';
+import { createGoogleCalendarClient } from '../integrations/google/client.js';
+import { googleOAuth } from '../integrations/google/oauth.js';
+import { createJobberClient } from '../integrations/jobber/client.js';
+import { createJobberOAuth } from '../integrations/jobber/oauth.js';
+import { createQuickbooksClient } from '../integrations/quickbooks/client.js';
+import { createQuickbooksOAuth } from '../integrations/quickbooks/oauth.js';
+import type { CredentialsRefresher, StoredCredentials } from './connection-tokens.js';
+
+/**
+ * What a connection keeps next to its tokens (all sealed together): the OAuth app that issued them and, for
+ * sandbox or regional accounts, where the vendor's API lives. Absent endpoints mean the vendor's real URLs.
+ */
+export interface ConnectionSecrets extends StoredCredentials {
+  oauth?: { clientId: string; clientSecret?: string; tokenUrl?: string };
+  endpoints?: { graphqlUrl?: string; v3EndpointBaseUrl?: string; rootUrl?: string; endpointUrl?: string };
+  calendarId?: string;
+}
+
+export interface ConnectionRef {
+  vendor: Vendor;
+  externalAccountId: string;
+}
+
+/** Builds the vendor clients activities use; injected (ActivityDeps.vendors) so tests and benchmarks can tune it. */
+export interface VendorClients {
+  client(connection: ConnectionRef, secrets: ConnectionSecrets, tokens: TokenSource): ServiceClient;
+  refresher(connection: ConnectionRef, secrets: ConnectionSecrets): CredentialsRefresher;
+  /** Records per page; vendors cap it themselves. */
+  readonly pageSize?: number;
+}
+
+function oauthApp(connection: ConnectionRef, secrets: ConnectionSecrets) {
+  if (!secrets.oauth) {
+    throw new VendorError(connection.vendor, 'auth_revoked', 'the connection stores no OAuth app to refresh with');
+  }
+  return secrets.oauth;
+}
+
+export function defaultVendorClients(pageSize?: number): VendorClients {
+  const size = pageSize ? { pageSize } : {};
+  return {
+    ...size,
+    client(connection, secrets, tokens) {
+      const endpoints = secrets.endpoints ?? {};
+      switch (connection.vendor) {
+        case 'jobber':
+          return createJobberClient({
+            tokens,
+            ...size,
+            ...(endpoints.graphqlUrl ? { graphqlUrl: endpoints.graphqlUrl } : {}),
+          });
+        case 'quickbooks':
+          return createQuickbooksClient({
+            tokens,
+            realmId: connection.externalAccountId,
+            ...size,
+            ...(endpoints.v3EndpointBaseUrl ? { v3EndpointBaseUrl: endpoints.v3EndpointBaseUrl } : {}),
+          });
+        case 'google':
+          return createGoogleCalendarClient({
+            tokens,
+            ...size,
+            ...(secrets.calendarId ? { calendarId: secrets.calendarId } : {}),
+            ...(endpoints.rootUrl ? { rootUrl: endpoints.rootUrl } : {}),
+          });
+        case 'airtable':
+          return createAirtableClient({
+            tokens,
+            baseId: connection.externalAccountId,
+            ...size,
+            ...(endpoints.endpointUrl ? { endpointUrl: endpoints.endpointUrl } : {}),
+          });
+        default:
+          throw new VendorError(connection.vendor, 'validation', 'this vendor has no data to sync');
+      }
+    },
+    refresher(connection, secrets) {
+      const app = oauthApp(connection, secrets);
+      const tokenUrl = app.tokenUrl ? { tokenUrl: app.tokenUrl } : {};
+      switch (connection.vendor) {
+        case 'jobber': {
+          const oauth = createJobberOAuth({
+            clientId: app.clientId,
+            clientSecret: app.clientSecret ?? '',
+            ...tokenUrl,
+          });
+          return (token) => oauth.refreshCredentials(token);
+        }
+        case 'quickbooks': {
+          const oauth = createQuickbooksOAuth({
+            clientId: app.clientId,
+            clientSecret: app.clientSecret ?? '',
+            ...tokenUrl,
+          });
+          return (token) => oauth.refreshCredentials(token);
+        }
+        case 'google': {
+          const oauth = googleOAuth({
+            clientId: app.clientId,
+            clientSecret: app.clientSecret ?? '',
+            ...(app.tokenUrl ? { tokenEndpoint: app.tokenUrl } : {}),
+          });
+          return (token) => oauth.refreshCredentials(token);
+        }
+        case 'airtable': {
+          const oauth = createAirtableOAuth({
+            clientId: app.clientId,
+            clientSecret: app.clientSecret ?? null,
+            baseId: connection.externalAccountId,
+            ...tokenUrl,
+          });
+          return (token) => oauth.refreshCredentials(token);
+        }
+        default:
+          throw new VendorError(connection.vendor, 'validation', 'this vendor has no OAuth refresh');
+      }
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import type { SyncMode, SyncPageResult } from '../activities/sync.activities.js';
+import type { SyncResource } from '../integrations/core/records.js';
+import { failureTypes, NON_RETRYABLE_VENDOR_FAILURES } from '../temporal/failures.js';
+
+export interface SyncConnectionInput {
+  connectionId: string;
+  resource: SyncResource;
+  mode: SyncMode;
+  /** Carried across continue-as-new: where the sync stands. */
+  resume?: SyncResume;
+}
+
+interface SyncResume {
+  mode: SyncMode;
+  cursor: string | null;
+  checkpoint: string | null;
+  startedAt: string;
+  page: number;
+  totals: SyncTotals;
+}
+
+type SyncTotals = Omit<SyncPageResult, 'nextCursor' | 'checkpoint'>;
+
+export interface SyncProgress {
+  mode: SyncMode;
+  page: number;
+  totals: SyncTotals;
+  done: boolean;
+}
+
+/** Webhooks ask for another incremental pass (records changed while or after this sync ran). */
+export const requestIncrementalSignal = defineSignal<[{ reason?: string }?]>('requestIncremental');
+export const syncProgressQuery = defineQuery<SyncProgress>('progress');
+
+/** Pages per run before continuing as new: keeps each run's history far below Temporal's limits. */
+const PAGES_PER_RUN = 100;
+
+const { beginSync, syncPage, finishSync, failSync } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: [
+      failureTypes.connectionNotFound,
+      failureTypes.credentialsUnreadable,
+      ...NON_RETRYABLE_VENDOR_FAILURES,
+    ],
+  },
+});
+
+function emptyTotals(): SyncTotals {
+  return { fetched: 0, inserted: 0, updated: 0, merged: 0, deleted: 0 };
+}
+
+function failureType(error: unknown): string | undefined {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+    ? (error.cause.type ?? undefined)
+    : undefined;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause instanceof Error) return error.cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One sync of one connection and resource: page by page, each page stored with its log row by one activity, the
+ * cursor kept in workflow state so a crashed worker's successor resumes at the next page. An incremental sync
+ * without a stored checkpoint, or whose checkpoint the vendor no longer knows, becomes a full sync. Signals
+ * received meanwhile cause one more incremental pass at the end instead of a second concurrent sync.
+ */
+export async function syncConnection(input: SyncConnectionInput): Promise<SyncProgress> {
+  const { connectionId, resource } = input;
+  let pendingPasses = 0;
+  setHandler(requestIncrementalSignal, () => {
+    pendingPasses += 1;
+  });
+
+  let state: SyncResume;
+  if (input.resume) {
+    state = input.resume;
+  } else {
+    const start = await beginSync({ connectionId, resource, mode: input.mode });
+    const mode: SyncMode = input.mode === 'incremental' && !start.checkpoint ? 'full' : input.mode;
+    const checkpoint = mode === input.mode ? start.checkpoint : null;
+    state = { mode, cursor: null, checkpoint, startedAt: start.startedAt, page: 0, totals: emptyTotals() };
+  }
+  setHandler(syncProgressQuery, () => ({ mode: state.mode, page: state.page, totals: state.totals, done: false }));
+
+  try {
+    for (;;) {
+      let pagesThisRun = 0;
+      let finalCheckpoint = state.mode === 'full' ? state.checkpoint : null;
+      for (;;) {
+        let result: SyncPageResult;
+        try {
+          result = await syncPage({
+            connectionId,
+            resource,
+            mode: state.mode,
+            page: state.page + 1,
+            ...(state.cursor ? { cursor: state.cursor } : {}),
+            ...(state.mode === 'incremental' && state.checkpoint ? { checkpoint: state.checkpoint } : {}),
+          });
+        } catch (error) {
+          if (state.mode === 'incremental' && failureType(error) === failureTypes.vendorResyncRequired) {
+            state = { ...state, mode: 'full', cursor: null, checkpoint: null, page: 0 };
+            finalCheckpoint = null;
+            continue;
+          }
+          throw error;
+        }
+        state.page += 1;
+        pagesThisRun += 1;
+        for (const key of Object.keys(state.totals) as Array<keyof SyncTotals>) state.totals[key] += result[key];
+        if (result.checkpoint) finalCheckpoint = result.checkpoint;
+        state.cursor = result.nextCursor;
+        if (!state.cursor) break;
+        if (pagesThisRun >= PAGES_PER_RUN) {
+          if (state.mode === 'full') state.checkpoint = finalCheckpoint;
+          return await continueAsNew<typeof syncConnection>({ ...input, resume: state });
+        }
+      }
+      await finishSync({
+        connectionId,
+        resource,
+        mode: state.mode,
+        checkpoint: finalCheckpoint,
+        startedAt: state.startedAt,
+        totals: state.totals,
+      });
+      // Signals that arrived while this pass ran ask for one more incremental pass, from the new checkpoint.
+      if (pendingPasses === 0) return { mode: state.mode, page: state.page, totals: state.totals, done: true };
+      pendingPasses = 0;
+      if (workflowInfo().historyLength > 5_000) {
+        return await continueAsNew<typeof syncConnection>({ connectionId, resource, mode: 'incremental' });
+      }
+      const next = await beginSync({ connectionId, resource, mode: 'incremental' });
+      state = {
+        mode: next.checkpoint ? 'incremental' : 'full',
+        cursor: null,
+        checkpoint: next.checkpoint,
+        startedAt: next.startedAt,
+        page: 0,
+        totals: emptyTotals(),
+      };
+    }
+  } catch (error) {
+    await failSync({ connectionId, resource, mode: state.mode, error: describe(error) });
+    throw error;
+  }
+}
