@@ -7,7 +7,10 @@ import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../config/env.js';
+import { VendorConnection } from '../db/entities/index.js';
 import { openOrm } from '../db/orm.js';
+import { syncResourcesOf } from '../temporal/sync-catalog.js';
+import { ensureSyncSchedules } from '../temporal/sync-schedules.js';
 import { createApp, type AppOptions } from './app.js';
 import type { AppDeps } from './deps.js';
 import { createRealtime } from './realtime/io.js';
@@ -83,6 +86,22 @@ async function openDeps(config: Config, logger: Logger): Promise<AppDeps> {
   }
 }
 
+/**
+ * Brings every connection's periodic sync schedules in line with the database (a changed interval, a connection
+ * that needs re-authorization). In the background: schedules are not needed to serve requests.
+ */
+async function keepSyncSchedules({ orm, temporal, config, logger }: AppDeps): Promise<void> {
+  try {
+    const connections = await orm.em.fork().find(VendorConnection, {});
+    for (const connection of connections) {
+      if (syncResourcesOf(connection.vendor).length === 0) continue;
+      await ensureSyncSchedules(temporal.client, config.temporal.taskQueue, connection);
+    }
+  } catch (error) {
+    logger.warn({ err: error }, 'could not bring the periodic sync schedules up to date');
+  }
+}
+
 type TlsSettings = NonNullable<Config['tls']>;
 
 async function readPem(variable: string, path: string): Promise<Buffer> {
@@ -148,6 +167,7 @@ export async function startServer(config: Config, logger: Logger, options: AppOp
     throw error;
   }
   const io = createRealtime(server, deps);
+  void keepSyncSchedules(deps);
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {

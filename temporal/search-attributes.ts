@@ -1,14 +1,8 @@
 import type { Connection } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { searchAttributes } from './search-attribute-keys.js';
 
-/** Custom search attributes that make syncs findable in the Web UI: `Vendor = "jobber" AND SyncKind = "full"`. */
-export const searchAttributes = {
-  vendor: defineSearchAttributeKey('Vendor', SearchAttributeType.KEYWORD),
-  connectionId: defineSearchAttributeKey('ConnectionId', SearchAttributeType.KEYWORD),
-  syncKind: defineSearchAttributeKey('SyncKind', SearchAttributeType.KEYWORD),
-  syncResource: defineSearchAttributeKey('SyncResource', SearchAttributeType.KEYWORD),
-} as const;
+export { searchAttributes };
 
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 

@@ -1,9 +1,11 @@
-import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { SyncMode } from '../activities/sync.activities.js';
 import type { SyncResource } from '../integrations/core/records.js';
 import type { connectionHealthCheck, syncConnection } from '../workflows/index.js';
-import { searchAttributes } from './search-attributes.js';
+import { requestIncrementalSignal } from '../workflows/sync-signals.js';
+import { searchAttributes, syncSearchAttributes } from './search-attribute-keys.js';
 import { workflowIds } from './workflow-ids.js';
+import type { completeOAuthConnection, CompleteOAuthConnectionInput } from '../workflows/complete-oauth-connection.js';
 
 /**
  * Starts a health check of one connection, or returns the one already running for it: the id is the business key
@@ -44,11 +46,49 @@ export function startSync(
     taskQueue,
     args: [{ connectionId: connection.id, resource, mode }],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: syncSearchAttributes(connection, resource, mode),
+  });
+}
+
+/**
+ * Asks for an incremental pass of one connection and resource (a webhook saw changes): signals the running sync,
+ * or starts one with the signal. Either way exactly one sync runs, and it covers changes made before this call.
+ */
+export function requestSyncPass(
+  client: Client,
+  taskQueue: string,
+  connection: { id: string; vendor: string },
+  resource: SyncResource,
+  reason: string,
+): Promise<WorkflowHandle<typeof syncConnection>> {
+  return client.workflow.signalWithStart<typeof syncConnection, [{ reason?: string }?]>('syncConnection', {
+    workflowId: workflowIds.sync(connection.id, resource),
+    taskQueue,
+    args: [{ connectionId: connection.id, resource, mode: 'incremental' }],
+    signal: requestIncrementalSignal,
+    signalArgs: [{ reason }],
+    typedSearchAttributes: syncSearchAttributes(connection, resource, 'incremental'),
+  });
+}
+
+/**
+ * Starts the code exchange of one OAuth callback. The id is the (single-use) state, so one callback is one run;
+ * the API waits for its result, so the run is bounded too.
+ */
+export function startCompleteOAuthConnection(
+  client: Client,
+  taskQueue: string,
+  state: string,
+  input: CompleteOAuthConnectionInput,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof completeOAuthConnection>> {
+  return client.workflow.start<typeof completeOAuthConnection>('completeOAuthConnection', {
+    workflowId: workflowIds.oauth(state),
+    taskQueue,
+    args: [input],
+    workflowExecutionTimeout: '2 minutes',
     typedSearchAttributes: [
-      { key: searchAttributes.connectionId, value: connection.id },
-      { key: searchAttributes.vendor, value: connection.vendor },
-      { key: searchAttributes.syncKind, value: mode },
-      { key: searchAttributes.syncResource, value: resource },
+      { key: searchAttributes.vendor, value: input.vendor },
+      { key: searchAttributes.syncKind, value: 'oauth_connect' },
     ],
   });
 }

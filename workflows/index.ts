@@ -1,3 +1,5 @@
 // The one module the worker bundles: every workflow is exported from here.
 export { connectionHealthCheck } from './connection-health-check.js';
 export { requestIncrementalSignal, syncConnection, syncProgressQuery } from './sync-connection.js';
+export { scheduledSync } from './scheduled-sync.js';
+export { completeOAuthConnection } from './complete-oauth-connection.js';

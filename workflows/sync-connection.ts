@@ -2,8 +2,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -12,6 +10,9 @@ import type { createActivities } from '../activities/index.js';
 import type { SyncMode, SyncPageResult } from '../activities/sync.activities.js';
 import type { SyncResource } from '../integrations/core/records.js';
 import { failureTypes, NON_RETRYABLE_VENDOR_FAILURES } from '../temporal/failures.js';
+import { requestIncrementalSignal, syncProgressQuery } from './sync-signals.js';
+
+export { requestIncrementalSignal, syncProgressQuery };
 
 export interface SyncConnectionInput {
   connectionId: string;
@@ -19,6 +20,8 @@ export interface SyncConnectionInput {
   mode: SyncMode;
   /** Carried across continue-as-new: where the sync stands. */
   resume?: SyncResume;
+  /** Carried across continue-as-new: passes requested by signals the previous run received. */
+  pendingPasses?: number;
 }
 
 interface SyncResume {
@@ -38,10 +41,6 @@ export interface SyncProgress {
   totals: SyncTotals;
   done: boolean;
 }
-
-/** Webhooks ask for another incremental pass (records changed while or after this sync ran). */
-export const requestIncrementalSignal = defineSignal<[{ reason?: string }?]>('requestIncremental');
-export const syncProgressQuery = defineQuery<SyncProgress>('progress');
 
 /** Pages per run before continuing as new: keeps each run's history far below Temporal's limits. */
 const PAGES_PER_RUN = 100;
@@ -84,12 +83,17 @@ function describe(error: unknown): string {
  */
 export async function syncConnection(input: SyncConnectionInput): Promise<SyncProgress> {
   const { connectionId, resource } = input;
-  let pendingPasses = 0;
+  let pendingPasses = input.pendingPasses ?? 0;
   setHandler(requestIncrementalSignal, () => {
     pendingPasses += 1;
   });
 
-  let state: SyncResume;
+  let state: SyncResume | undefined;
+  setHandler(syncProgressQuery, () =>
+    state
+      ? { mode: state.mode, page: state.page, totals: state.totals, done: false }
+      : { mode: input.mode, page: 0, totals: emptyTotals(), done: false },
+  );
   if (input.resume) {
     state = input.resume;
   } else {
@@ -98,10 +102,11 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
     const checkpoint = mode === input.mode ? start.checkpoint : null;
     state = { mode, cursor: null, checkpoint, startedAt: start.startedAt, page: 0, totals: emptyTotals() };
   }
-  setHandler(syncProgressQuery, () => ({ mode: state.mode, page: state.page, totals: state.totals, done: false }));
 
   try {
     for (;;) {
+      // A pass covers every change made before it fetches its first page, so requests so far are answered by it.
+      if (state.page === 0) pendingPasses = 0;
       let pagesThisRun = 0;
       let finalCheckpoint = state.mode === 'full' ? state.checkpoint : null;
       for (;;) {
@@ -131,7 +136,7 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
         if (!state.cursor) break;
         if (pagesThisRun >= PAGES_PER_RUN) {
           if (state.mode === 'full') state.checkpoint = finalCheckpoint;
-          return await continueAsNew<typeof syncConnection>({ ...input, resume: state });
+          return await continueAsNew<typeof syncConnection>({ ...input, resume: state, pendingPasses });
         }
       }
       await finishSync({
@@ -144,7 +149,6 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
       });
       // Signals that arrived while this pass ran ask for one more incremental pass, from the new checkpoint.
       if (pendingPasses === 0) return { mode: state.mode, page: state.page, totals: state.totals, done: true };
-      pendingPasses = 0;
       if (workflowInfo().historyLength > 5_000) {
         return await continueAsNew<typeof syncConnection>({ connectionId, resource, mode: 'incremental' });
       }

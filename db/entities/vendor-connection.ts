@@ -24,6 +24,8 @@ export const VendorConnectionSchema = defineEntity({
     syncCursors: p.json<SyncCursors>().defaultRaw(`'{}'`),
     lastSyncedAt: p.datetime().nullable(),
     lastError: p.text().nullable(),
+    /** Minutes between the periodic incremental syncs its Temporal Schedules start. */
+    syncIntervalMinutes: p.integer().default(15),
   },
   uniques: [{ properties: ['vendor', 'externalAccountId'] }],
 });

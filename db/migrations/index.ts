@@ -1,5 +1,6 @@
 import { Migration20261125000000_initial } from './Migration20261125000000_initial.js';
 import { Migration20261125120000_soft_delete } from './Migration20261125120000_soft_delete.js';
+import { Migration20261129120000_sync_interval } from './Migration20261129120000_sync_interval.js';
 
 /*
  * Every migration, oldest first. Listed by hand so the migrator never globs the filesystem; `name` is given
@@ -8,4 +9,5 @@ import { Migration20261125120000_soft_delete } from './Migration20261125120000_s
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
   { name: 'Migration20261125120000_soft_delete', class: Migration20261125120000_soft_delete },
+  { name: 'Migration20261129120000_sync_interval', class: Migration20261129120000_sync_interval },
 ];

@@ -51,7 +51,11 @@ describe('database schema (real PostgreSQL)', function () {
       const { orm } = getHarness();
       await orm.migrator.down({ to: 0 });
       expect(await appTableCount(orm)).to.equal(0);
-      expect(await migrateUp(orm)).to.deep.equal([INITIAL, 'Migration20261125120000_soft_delete']);
+      expect(await migrateUp(orm)).to.deep.equal([
+        INITIAL,
+        'Migration20261125120000_soft_delete',
+        'Migration20261129120000_sync_interval',
+      ]);
       expect(await appTableCount(orm)).to.equal(16);
       expect(await migrateUp(orm)).to.deep.equal([]);
     });
