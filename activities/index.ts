@@ -1,5 +1,6 @@
 import { createConnectionHealthActivities } from './connection-health.activities.js';
 import type { ActivityDeps } from './deps.js';
+import { createOAuthConnectionActivities } from './oauth-connection.activities.js';
 import { createSyncLogActivities } from './sync-log.activities.js';
 import { createSyncActivities } from './sync.activities.js';
 
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createConnectionHealthActivities(deps),
     ...createSyncLogActivities(deps),
     ...createSyncActivities(deps),
+    ...createOAuthConnectionActivities(deps),
   };
 }
 

@@ -42,8 +42,14 @@ function oauthApp(connection: ConnectionRef, secrets: ConnectionSecrets) {
   return secrets.oauth;
 }
 
-export function defaultVendorClients(pageSize?: number): VendorClients {
+/** Per-request timeout of every vendor call; tests shorten it to exercise timeouts quickly. */
+export interface VendorClientTuning {
+  timeoutMs?: number;
+}
+
+export function defaultVendorClients(pageSize?: number, tuning: VendorClientTuning = {}): VendorClients {
   const size = pageSize ? { pageSize } : {};
+  const timeout = tuning.timeoutMs ? { timeoutMs: tuning.timeoutMs } : {};
   return {
     ...size,
     client(connection, secrets, tokens) {
@@ -53,6 +59,7 @@ export function defaultVendorClients(pageSize?: number): VendorClients {
           return createJobberClient({
             tokens,
             ...size,
+            ...timeout,
             ...(endpoints.graphqlUrl ? { graphqlUrl: endpoints.graphqlUrl } : {}),
           });
         case 'quickbooks':
@@ -60,12 +67,14 @@ export function defaultVendorClients(pageSize?: number): VendorClients {
             tokens,
             realmId: connection.externalAccountId,
             ...size,
+            ...(tuning.timeoutMs ? { requestTimeoutMs: tuning.timeoutMs } : {}),
             ...(endpoints.v3EndpointBaseUrl ? { v3EndpointBaseUrl: endpoints.v3EndpointBaseUrl } : {}),
           });
         case 'google':
           return createGoogleCalendarClient({
             tokens,
             ...size,
+            ...timeout,
             ...(secrets.calendarId ? { calendarId: secrets.calendarId } : {}),
             ...(endpoints.rootUrl ? { rootUrl: endpoints.rootUrl } : {}),
           });
@@ -74,6 +83,7 @@ export function defaultVendorClients(pageSize?: number): VendorClients {
             tokens,
             baseId: connection.externalAccountId,
             ...size,
+            ...(tuning.timeoutMs ? { requestTimeoutMs: tuning.timeoutMs } : {}),
             ...(endpoints.endpointUrl ? { endpointUrl: endpoints.endpointUrl } : {}),
           });
         default:

@@ -1,4 +1,5 @@
 import proxyaddr from 'proxy-addr';
+import { loadOAuthApps, type OAuthApps } from './oauth-apps.js';
 import { ConfigError, envParser } from './parse-env.js';
 
 export { ConfigError } from './parse-env.js';
@@ -36,6 +37,8 @@ export interface Config {
      */
     readonly refreshReuseGraceSeconds: number;
   };
+  /** Our OAuth app at each vendor (config/oauth-apps.ts); the sandbox's apps in sandbox mode. */
+  readonly oauthApps: OAuthApps;
 }
 
 interface RawEnv {
@@ -135,5 +138,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { tls: Object.freeze({ certFile: parsed.TLS_CERT_FILE, keyFile: parsed.TLS_KEY_FILE }) }
       : {}),
     auth: Object.freeze({ refreshReuseGraceSeconds: parsed.AUTH_REFRESH_REUSE_GRACE_SECONDS }),
+    oauthApps: loadOAuthApps(env),
   });
 }

@@ -116,6 +116,7 @@ export function createControlApp(running: RunningSandbox): Koa {
       seed: sandbox.world.seed,
       scale: sandbox.world.scale,
       settings: sandbox.settings,
+      requests: sandbox.faults.requestCounts(),
     };
   });
 

@@ -1,8 +1,10 @@
 import { benchSandboxData } from './bench/sandbox-data.js';
+import { benchSync } from './bench/sync.js';
 
 /** Every benchmark by name; each returns its figures, printed as the last line (one JSON object, contracts). */
 const BENCHMARKS: Record<string, (args: readonly string[]) => Promise<Record<string, unknown>>> = {
   'sandbox-data': benchSandboxData,
+  sync: benchSync,
 };
 
 async function main(): Promise<void> {

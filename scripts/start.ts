@@ -7,6 +7,7 @@ import { loadStackConfig } from '../config/stack.js';
 import { DEMO_USERS, ensureDemoUsers } from '../api/auth/demo-users.js';
 import { openOrm } from '../db/orm.js';
 import { migrateDatabase } from './migrate.js';
+import { connectSandboxVendors } from './sandbox-connections.js';
 import { EMBEDDED_DATABASE } from './services/database.js';
 import { spawnService, type ManagedProcess } from './services/managed-process.js';
 import { loadOrCreateSecrets } from './services/secrets.js';
@@ -79,6 +80,12 @@ async function main(): Promise<void> {
     let sandboxUrl: string | undefined;
     if (stackConfig.sandboxMode) {
       sandboxUrl = await waitForSandbox(env, supervise('sandbox', startVendorSandbox(env, logDir)));
+      const { connected, created, reseeded } = await connectSandboxVendors(
+        stack.databaseUrl,
+        env.CREDENTIALS_KEY,
+        sandboxUrl,
+      );
+      log(`sandbox vendors connected: ${connected.length} (${created.length} new, ${reseeded.length} re-seeded)`);
     }
     for (const [name, entry] of [
       ['worker', 'worker/main.js'],

@@ -6,8 +6,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
-import type { SyncMode, SyncPageResult } from '../activities/sync.activities.js';
+import type { SyncCounts, SyncMode, SyncPagesResult } from '../activities/sync.activities.js';
 import type { SyncResource } from '../integrations/core/records.js';
 import { failureTypes, NON_RETRYABLE_VENDOR_FAILURES } from '../temporal/failures.js';
 import { requestIncrementalSignal, syncProgressQuery } from './sync-signals.js';
@@ -33,7 +34,7 @@ interface SyncResume {
   totals: SyncTotals;
 }
 
-type SyncTotals = Omit<SyncPageResult, 'nextCursor' | 'checkpoint'>;
+type SyncTotals = SyncCounts;
 
 export interface SyncProgress {
   mode: SyncMode;
@@ -42,22 +43,31 @@ export interface SyncProgress {
   done: boolean;
 }
 
-/** Pages per run before continuing as new: keeps each run's history far below Temporal's limits. */
-const PAGES_PER_RUN = 100;
+/** Page calls per run before continuing as new: keeps each run's history far below Temporal's limits. */
+const CALLS_PER_RUN = 100;
 
-const { beginSync, syncPage, finishSync, failSync } = proxyActivities<ReturnType<typeof createActivities>>({
+const SYNC_RETRY: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 12,
+  nonRetryableErrorTypes: [
+    failureTypes.connectionNotFound,
+    failureTypes.credentialsUnreadable,
+    ...NON_RETRYABLE_VENDOR_FAILURES,
+  ],
+};
+
+const { beginSync, finishSync, failSync } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 12,
-    nonRetryableErrorTypes: [
-      failureTypes.connectionNotFound,
-      failureTypes.credentialsUnreadable,
-      ...NON_RETRYABLE_VENDOR_FAILURES,
-    ],
-  },
+  retry: SYNC_RETRY,
+});
+
+/** Page calls heartbeat while they run, so pages held by a worker that died are retried within seconds, not minutes. */
+const { syncPages } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: SYNC_RETRY,
 });
 
 function emptyTotals(): SyncTotals {
@@ -107,12 +117,12 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
     for (;;) {
       // A pass covers every change made before it fetches its first page, so requests so far are answered by it.
       if (state.page === 0) pendingPasses = 0;
-      let pagesThisRun = 0;
+      let callsThisRun = 0;
       let finalCheckpoint = state.mode === 'full' ? state.checkpoint : null;
       for (;;) {
-        let result: SyncPageResult;
+        let result: SyncPagesResult;
         try {
-          result = await syncPage({
+          result = await syncPages({
             connectionId,
             resource,
             mode: state.mode,
@@ -128,13 +138,13 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
           }
           throw error;
         }
-        state.page += 1;
-        pagesThisRun += 1;
+        state.page += result.pages;
+        callsThisRun += 1;
         for (const key of Object.keys(state.totals) as Array<keyof SyncTotals>) state.totals[key] += result[key];
         if (result.checkpoint) finalCheckpoint = result.checkpoint;
         state.cursor = result.nextCursor;
         if (!state.cursor) break;
-        if (pagesThisRun >= PAGES_PER_RUN) {
+        if (callsThisRun >= CALLS_PER_RUN) {
           if (state.mode === 'full') state.checkpoint = finalCheckpoint;
           return await continueAsNew<typeof syncConnection>({ ...input, resume: state, pendingPasses });
         }

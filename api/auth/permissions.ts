@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   'syncs:run': ['admin'],
   'finances:read': ['admin'],
   'finances:write': ['admin'],
+  'connections:read': ['admin'],
   'connections:manage': ['admin'],
   'users:manage': ['admin'],
   'api-keys:manage': ['admin'],

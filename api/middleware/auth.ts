@@ -22,6 +22,8 @@ const PUBLIC_PATHS = new Set([
   '/api/auth/refresh',
 ]);
 const PUBLIC_PREFIXES = ['/api/webhooks/'];
+/** OAuth callbacks: the vendor sends the admin's browser (no bearer header); the single-use state authenticates. */
+const PUBLIC_PATTERNS = [/^\/api\/connections\/oauth\/[^/]+\/callback$/];
 
 /**
  * The router matches case-insensitively and ignores a trailing slash, so the public check normalises the same
@@ -29,7 +31,11 @@ const PUBLIC_PREFIXES = ['/api/webhooks/'];
  */
 export function isPublicPath(path: string): boolean {
   const normalized = path.toLowerCase().replace(/\/+$/, '') || '/';
-  return PUBLIC_PATHS.has(normalized) || PUBLIC_PREFIXES.some((prefix) => normalized.startsWith(prefix));
+  return (
+    PUBLIC_PATHS.has(normalized) ||
+    PUBLIC_PREFIXES.some((prefix) => normalized.startsWith(prefix)) ||
+    PUBLIC_PATTERNS.some((pattern) => pattern.test(normalized))
+  );
 }
 
 function invalidCredentials(): AppError {

@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 import type { AppDeps } from '../deps.js';
 import { apiKeysRouter } from './api-keys/router.js';
 import { authRouter } from './auth/router.js';
+import { connectionsRouter } from './connections/router.js';
 import { dashboardRouter } from './dashboard/router.js';
 import { healthRouter } from './health/router.js';
 import { securityEventsRouter } from './security-events/router.js';
@@ -17,6 +18,7 @@ const routeFolders: ReadonlyArray<(deps: AppDeps) => Router> = [
   securityEventsRouter,
   dashboardRouter,
   syncsRouter,
+  connectionsRouter,
 ];
 
 /** One root router, so that allowedMethods sees every route when it decides between 404 and 405. */

@@ -27,6 +27,8 @@ export interface FaultRenderer {
 
 export class FaultBook {
   private rules: Array<FaultRule & { fired: number }> = [];
+  /** Requests each vendor received (`GET /_sandbox` shows them): how tests see what a client really fetched. */
+  private readonly received = new Map<string, number>();
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -36,6 +38,10 @@ export class FaultBook {
 
   clear(vendor?: string): void {
     this.rules = vendor ? this.rules.filter((rule) => rule.vendor !== vendor) : [];
+  }
+
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries(this.received);
   }
 
   list(): FaultRule[] {
@@ -57,6 +63,7 @@ export class FaultBook {
    */
   middleware(vendor: string, render: FaultRenderer): Middleware {
     return async (ctx, next) => {
+      this.received.set(vendor, (this.received.get(vendor) ?? 0) + 1);
       for (const rule of this.matching(vendor, `${ctx.method} ${ctx.path}`)) {
         if (rule.latencyMs) await new Promise((resolve) => setTimeout(resolve, rule.latencyMs));
         if (rule.hang) {

@@ -95,6 +95,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port)];
   args.push('--ui-port', String(options.uiPort), '--log-level', 'warn', '--log-format', 'json');
+  // Eager activities: an activity scheduled by a workflow task comes back with that task's reply instead of a trip
+  // through the matching service (per sync page: ~40 ms of queueing → ~0). Turn it on in production servers too.
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   if (options.dbFile) {
     mkdirSync(join(options.dbFile, '..'), { recursive: true });
     args.push('--db-filename', options.dbFile);

@@ -23,6 +23,8 @@ interface Fixture {
   apiKeyId: string;
   /** A sync workflow made for this request by the case's `setup`. */
   syncWorkflowId: string;
+  /** A vendor connection made for this request (personal token, so nothing needs a vendor). */
+  connectionId: string;
 }
 
 /** A Jobber connection with a sync workflow of its own (no worker runs it: it only needs to exist). */
@@ -42,6 +44,14 @@ async function syncWorkflow(state: 'running' | 'terminated'): Promise<string> {
   );
   if (state === 'terminated') await handle.terminate('made for the authorization walk');
   return handle.workflowId;
+}
+
+/** A Slack connection from a personal token: enough for the connection routes, and no vendor is called. */
+async function personalConnection(): Promise<string> {
+  const em = getHarness().orm.em.fork();
+  const connection = em.create(VendorConnection, { vendor: 'slack', externalAccountId: `walk-${randomUUID()}` });
+  await em.flush();
+  return connection.id;
 }
 
 /**
@@ -194,6 +204,51 @@ const CASES: Case[] = [
     allowed: ADMIN,
   },
   {
+    method: 'GET',
+    route: '/api/connections',
+    name: 'list connections',
+    path: () => '/api/connections',
+    allowed: ADMIN,
+  },
+  {
+    method: 'GET',
+    route: '/api/connections/:id',
+    name: 'show a connection',
+    path: (f) => `/api/connections/${f.connectionId}`,
+    allowed: ADMIN,
+  },
+  {
+    method: 'POST',
+    route: '/api/connections',
+    name: 'connect with a personal token',
+    path: () => '/api/connections',
+    body: () => ({ vendor: 'slack', externalAccountId: `T${randomUUID()}`, accessToken: 'xoxb-walk' }),
+    allowed: ADMIN,
+  },
+  {
+    method: 'POST',
+    route: '/api/connections/oauth/:vendor/authorize',
+    name: 'start an OAuth connection',
+    path: () => '/api/connections/oauth/jobber/authorize',
+    body: () => ({}),
+    allowed: ADMIN,
+  },
+  {
+    method: 'PATCH',
+    route: '/api/connections/:id',
+    name: 'rename a connection',
+    path: (f) => `/api/connections/${f.connectionId}`,
+    body: () => ({ displayName: 'Renamed' }),
+    allowed: ADMIN,
+  },
+  {
+    method: 'DELETE',
+    route: '/api/connections/:id',
+    name: 'remove a connection',
+    path: (f) => `/api/connections/${f.connectionId}`,
+    allowed: ADMIN,
+  },
+  {
     method: 'POST',
     route: '/api/syncs/:workflowId/rerun',
     name: 'rerun a sync',
@@ -261,7 +316,14 @@ describe('authorization: every route × every role (and foreign resources)', fun
         const syncWorkflowId = testCase.setup
           ? await syncWorkflow(testCase.setup === 'running sync' ? 'running' : 'terminated')
           : '';
-        const fixture: Fixture = { caller: user, other, apiKeyId: key.body.apiKey.id as string, syncWorkflowId };
+        const connectionId = await personalConnection();
+        const fixture: Fixture = {
+          caller: user,
+          other,
+          apiKeyId: key.body.apiKey.id as string,
+          syncWorkflowId,
+          connectionId,
+        };
         const body = testCase.body?.(fixture);
         const reply = await api.call(testCase.path(fixture), {
           method: testCase.method,

@@ -110,6 +110,8 @@ export async function startSyncFixture(options: {
   /** Small pages make a small world span many pages. */
   pageSize?: number;
   scale?: SandboxOptions['scale'];
+  /** Per-request vendor timeout, so injected hangs cost seconds, not the default 30 s. */
+  timeoutMs?: number;
   worker?: boolean;
 }): Promise<SyncFixture> {
   const harness = getHarness();
@@ -145,7 +147,7 @@ export async function startSyncFixture(options: {
         orm: harness.orm,
         events: createRedisEventPublisher(harness.redis),
         credentials: cipher,
-        vendors: defaultVendorClients(options.pageSize),
+        vendors: defaultVendorClients(options.pageSize, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       }),
     });
     workerRun = worker.run();

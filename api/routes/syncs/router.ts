@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type { SyncMode } from '../../../activities/sync.activities.js';
 import { SyncLog, VendorConnection } from '../../../db/entities/index.js';
 import type { SyncResource } from '../../../integrations/core/records.js';
+import { searchAttributes } from '../../../temporal/search-attribute-keys.js';
 import { syncResourcesOf, SYNC_RESOURCES, SYNC_VENDORS } from '../../../temporal/sync-catalog.js';
 import { startSync } from '../../../temporal/workflow-starters.js';
 import { requirePermission } from '../../auth/access.js';
@@ -28,6 +29,7 @@ const listQuery = {
   properties: {
     status: { type: 'string', enum: ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut'] },
     vendor: { type: 'string', enum: SYNC_VENDORS },
+    connectionId: { type: 'string', format: 'uuid' },
     limit: { type: 'integer', minimum: 1, maximum: 100, default: 25 },
   },
   additionalProperties: false,
@@ -41,6 +43,14 @@ const idParams = {
 } as const satisfies ObjectSchema;
 
 const emptyQuery = { type: 'object', properties: {}, additionalProperties: false } as const satisfies ObjectSchema;
+
+/** A connection whose grant the vendor revoked fails every sync until someone authorizes it again. */
+function usable(connection: VendorConnection): VendorConnection {
+  if (connection.status === 'needs_reauth') {
+    throw new AppError('connection_needs_reauth', 409, `The ${connection.vendor} connection must be authorized again`);
+  }
+  return connection;
+}
 
 function parseWorkflowId(workflowId: string): { connectionId: string; resource: SyncResource } {
   const [, connectionId, resource] = workflowId.split(':');
@@ -67,10 +77,7 @@ export function syncsRouter(deps: AppDeps): Router {
           { orderBy: { createdAt: 'asc' } },
         );
     if (!connection) throw new AppError('connection_not_found', 404, `No ${vendor} connection`);
-    if (connection.status === 'needs_reauth') {
-      throw new AppError('connection_needs_reauth', 409, `The ${vendor} connection must be authorized again`);
-    }
-    return connection;
+    return usable(connection);
   }
 
   async function describe(ctx: Context, workflowId: string) {
@@ -104,10 +111,12 @@ export function syncsRouter(deps: AppDeps): Router {
   });
 
   router.get('/', read, validate({ query: listQuery }), async (ctx) => {
-    const query = validated<{ status?: string; vendor?: string; limit: number }>(ctx, 'query');
+    const query = validated<{ status?: string; vendor?: string; connectionId?: string; limit: number }>(ctx, 'query');
     const clauses = [`WorkflowType = 'syncConnection'`];
     if (query.status) clauses.push(`ExecutionStatus = '${query.status}'`);
     if (query.vendor) clauses.push(`Vendor = '${query.vendor}'`);
+    // Safe to inline: ajv let through only an enum value or a uuid.
+    if (query.connectionId) clauses.push(`ConnectionId = '${query.connectionId}'`);
     const data = [];
     for await (const execution of temporal.client.workflow.list({
       query: clauses.join(' AND '),
@@ -119,6 +128,8 @@ export function syncsRouter(deps: AppDeps): Router {
         status: execution.status.name,
         startedAt: execution.startTime.toISOString(),
         closedAt: execution.closeTime?.toISOString() ?? null,
+        vendor: execution.typedSearchAttributes.get(searchAttributes.vendor) ?? null,
+        kind: execution.typedSearchAttributes.get(searchAttributes.syncKind) ?? null,
         ...parseWorkflowId(execution.workflowId),
       });
       if (data.length >= query.limit) break;
@@ -129,8 +140,18 @@ export function syncsRouter(deps: AppDeps): Router {
   router.get('/:workflowId', read, validate({ params: idParams, query: emptyQuery }), async (ctx) => {
     const { workflowId } = validated<{ workflowId: string }>(ctx, 'params');
     const description = await describe(ctx, workflowId);
-    const steps = await orm.em.fork().find(SyncLog, { workflowId }, { orderBy: { createdAt: 'desc' }, limit: 200 });
-    const pages = steps.filter((step) => step.step === 'page_stored' && step.runId === description.runId);
+    const em = orm.em.fork();
+    const steps = await em.find(SyncLog, { workflowId }, { orderBy: { createdAt: 'desc' }, limit: 200 });
+    // A long sync continues as new: its pages are spread over every run of the chain, which began with `started`.
+    const firstRunId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
+    const started = await em.findOne(
+      SyncLog,
+      { workflowId, runId: firstRunId, step: 'started' },
+      { orderBy: { createdAt: 'asc' } },
+    );
+    const pages = started
+      ? await em.find(SyncLog, { workflowId, step: 'page_stored', createdAt: { $gte: started.createdAt } })
+      : [];
     const counts = { pages: pages.length, fetched: 0, inserted: 0, updated: 0, deleted: 0 };
     for (const page of pages) {
       const metadata = (page.metadata ?? {}) as Record<string, number>;
@@ -175,7 +196,7 @@ export function syncsRouter(deps: AppDeps): Router {
     const { connectionId, resource } = parseWorkflowId(workflowId);
     const connection = await orm.em.fork().findOne(VendorConnection, { id: connectionId });
     if (!connection) throw new AppError('connection_not_found', 404, 'The connection of this sync no longer exists');
-    const handle = await startSync(temporal.client, config.temporal.taskQueue, connection, resource, 'full');
+    const handle = await startSync(temporal.client, config.temporal.taskQueue, usable(connection), resource, 'full');
     ctx.status = 202;
     ctx.body = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
   });

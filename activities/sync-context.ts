@@ -1,0 +1,70 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { CredentialsUnreadableError } from '../db/credentials-cipher.js';
+import { VendorConnection } from '../db/entities/vendor-connection.js';
+import type { SyncResource } from '../integrations/core/records.js';
+import type { ServiceClient } from '../integrations/core/service-client.js';
+import { failureTypes } from '../temporal/failures.js';
+import { connectionTokenSource, type RefreshOutcome } from './connection-tokens.js';
+import type { ActivityDeps } from './deps.js';
+import type { ConnectionSecrets } from './vendor-clients.js';
+
+export type SyncMode = 'full' | 'incremental';
+
+/**
+ * Where a full listing comes from: vendors whose change feed, asked with no checkpoint, walks everything and ends
+ * with a checkpoint (Jobber, Airtable, Google's sync token) use it; QuickBooks' CDC cannot list everything, so its
+ * full sync is `query` paging, with the checkpoint taken before the first page.
+ */
+export const FULL_LISTING_VIA_CHANGES: Readonly<Record<string, boolean>> = {
+  jobber: true,
+  airtable: true,
+  google: true,
+};
+
+/** The sync_log coordinates of the running activity. */
+export function stepOf(input: { connectionId: string; resource: SyncResource }, vendor: string) {
+  const { workflowExecution, activityId } = Context.current().info;
+  return {
+    service: vendor,
+    connectionId: input.connectionId,
+    resourceType: input.resource,
+    workflowId: workflowExecution?.workflowId ?? 'standalone',
+    runId: workflowExecution?.runId ?? 'standalone',
+    activityId,
+  };
+}
+
+export type SyncStep = ReturnType<typeof stepOf>;
+
+export async function loadConnection(em: EntityManager, connectionId: string): Promise<VendorConnection> {
+  const connection = await em.findOne(VendorConnection, { id: connectionId });
+  if (!connection) {
+    throw ApplicationFailure.nonRetryable(`connection ${connectionId} does not exist`, failureTypes.connectionNotFound);
+  }
+  return connection;
+}
+
+/** The vendor client of a connection, refreshing its tokens through the database (see connection-tokens.ts). */
+export function connectionClient(
+  { orm, credentials, vendors }: Pick<ActivityDeps, 'orm' | 'credentials' | 'vendors'>,
+  connection: VendorConnection,
+  onRefresh: (outcome: RefreshOutcome) => Promise<void>,
+): ServiceClient {
+  let secrets: ConnectionSecrets;
+  try {
+    secrets = credentials.decrypt(connection.credentialsEncrypted ?? '') as ConnectionSecrets;
+  } catch (error) {
+    // A wrong or rotated-away key does not fix itself: fail now rather than retry for minutes.
+    if (!(error instanceof CredentialsUnreadableError)) throw error;
+    throw ApplicationFailure.nonRetryable(error.message, failureTypes.credentialsUnreadable);
+  }
+  const tokens = connectionTokenSource({
+    orm,
+    cipher: credentials,
+    connectionId: connection.id,
+    refresher: vendors.refresher(connection, secrets),
+    onRefresh,
+  });
+  return vendors.client(connection, secrets, tokens);
+}
