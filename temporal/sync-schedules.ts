@@ -48,8 +48,8 @@ function syncScheduleOptions(
 
 /**
  * Creates or updates the periodic incremental syncs of one connection, one Temporal Schedule per resource (visible
- * under Schedules in the Web UI). Paused while the connection is not connected (needs_reauth, disabled). Safe to
- * call any number of times, from any number of API instances.
+ * under Schedules in the Web UI); a new one runs once right away. Paused while the connection is not connected
+ * (needs_reauth, disabled). Safe to call any number of times, from any number of API instances.
  */
 export async function ensureSyncSchedules(
   client: Client,
@@ -61,7 +61,13 @@ export async function ensureSyncSchedules(
     const scheduleId = workflowIds.syncSchedule(connection.id, resource);
     const options = syncScheduleOptions(taskQueue, connection, resource);
     try {
-      await client.schedule.create({ scheduleId, ...options });
+      // A new schedule syncs at once (a full sync, as nothing is stored yet) instead of one interval later.
+      const firstRun = connection.status === 'connected';
+      await client.schedule.create({
+        scheduleId,
+        ...options,
+        state: { ...options.state, triggerImmediately: firstRun },
+      });
     } catch (error) {
       if (!(error instanceof ScheduleAlreadyRunning)) throw error;
       await client.schedule.getHandle(scheduleId).update<typeof scheduledSync>(() => options);

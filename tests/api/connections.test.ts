@@ -1,3 +1,4 @@
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { expect } from 'chai';
 import { createActivities } from '../../activities/index.js';
@@ -11,6 +12,7 @@ import { SANDBOX_VENDORS } from '../../sandbox/core/sandbox.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { ALL_SIMULATORS } from '../../sandbox/vendors/index.js';
 import { connectSandboxVendors } from '../../scripts/sandbox-connections.js';
+import { workflowIds } from '../../temporal/workflow-ids.js';
 import { createRedisEventPublisher } from '../../worker/event-publisher.js';
 import { createTestUser, expectError, login, startTestApi, type Reply, type TestApi } from '../support/api.js';
 import { getHarness } from '../support/harness.js';
@@ -227,6 +229,7 @@ describe('/api/connections (real API, Temporal worker, PostgreSQL, Redis and ven
         'status',
         'tokenExpiresAt',
         'lastSyncedAt',
+        'syncIntervalMinutes',
         'lastError',
         'createdAt',
         'updatedAt',
@@ -308,7 +311,23 @@ describe('/api/connections (real API, Temporal worker, PostgreSQL, Redis and ven
     expect(renamed.status, renamed.text).to.equal(200);
     expect(renamed.body.displayName).to.equal('Field CRM');
 
+    // Its periodic sync follows the connection: created with it, re-timed by PATCH, removed with it.
+    const schedule = getHarness().temporalClient.schedule.getHandle(
+      workflowIds.syncSchedule(created.body.id as string, 'customers'),
+    );
+    expect((await schedule.describe()).spec.intervals?.[0]?.every).to.equal(15 * 60_000);
+    const retimed = await api.call(path, { method: 'PATCH', token: admin, json: { syncIntervalMinutes: 60 } });
+    expect(retimed.status, retimed.text).to.equal(200);
+    expect(retimed.body).to.include({ syncIntervalMinutes: 60, displayName: 'Field CRM' });
+    expect((await schedule.describe()).spec.intervals?.[0]?.every).to.equal(60 * 60_000);
+    for (const json of [{}, { syncIntervalMinutes: 1 }, { syncIntervalMinutes: 'hourly' }]) {
+      expectError(await api.call(path, { method: 'PATCH', token: admin, json }), 400, 'validation_failed');
+    }
+
     expect((await api.call(path, { method: 'DELETE', token: admin })).status).to.equal(204);
+    let gone: unknown;
+    await schedule.describe().catch((error: unknown) => (gone = error));
+    expect(gone).to.be.instanceOf(ScheduleNotFoundError);
     expectError(await api.call(path, { method: 'DELETE', token: admin }), 404, 'connection_not_found');
     expectError(await api.call(path, { token: admin }), 404, 'connection_not_found');
   });

@@ -8,6 +8,7 @@ import { AppError } from '../../errors.js';
 import { afterCursor, toPage } from '../../pagination.js';
 import { validated } from '../../validation.js';
 import { presentConnection } from './present.js';
+import { followConnection } from './sync-schedules.js';
 import type { CreateConnectionBody, ListConnectionsQuery } from './schemas.js';
 
 function notFound(): AppError {
@@ -19,7 +20,8 @@ function alreadyConnected(vendor: string): AppError {
 }
 
 /** List, show, personal-token create, rename and delete; the OAuth flow is in oauth-handlers.ts. */
-export function connectionHandlers({ orm, config }: AppDeps) {
+export function connectionHandlers(deps: AppDeps) {
+  const { orm, config } = deps;
   const cipher = createCredentialsCipher(config.credentialsKey);
 
   return {
@@ -70,6 +72,7 @@ export function connectionHandlers({ orm, config }: AppDeps) {
         if (error instanceof UniqueConstraintViolationException) throw alreadyConnected(body.vendor);
         throw error;
       }
+      await followConnection(deps, connection, 'saved');
       ctx.status = 201;
       ctx.set('Location', `/api/connections/${connection.id}`);
       ctx.body = presentConnection(connection);
@@ -77,22 +80,29 @@ export function connectionHandlers({ orm, config }: AppDeps) {
 
     async update(ctx: Context) {
       const { id } = validated<{ id: string }>(ctx, 'params');
-      const { displayName } = validated<{ displayName: string | null }>(ctx, 'body');
+      const body = validated<{ displayName?: string | null; syncIntervalMinutes?: number }>(ctx, 'body');
       const connection = await orm.em.fork().transactional(async (em) => {
         const row = await em.findOne(VendorConnection, { id });
         if (!row) throw notFound();
-        row.displayName = displayName;
+        if (body.displayName !== undefined) row.displayName = body.displayName;
+        if (body.syncIntervalMinutes !== undefined) row.syncIntervalMinutes = body.syncIntervalMinutes;
         await em.flush();
         return row;
       });
+      if (body.syncIntervalMinutes !== undefined) await followConnection(deps, connection, 'saved');
       ctx.body = presentConnection(connection);
     },
 
     /** Removes the row and its sealed credentials; sync_log keeps its history (connection_id becomes null). */
     async remove(ctx: Context) {
       const { id } = validated<{ id: string }>(ctx, 'params');
-      const deleted = await orm.em.fork().transactional((em) => em.nativeDelete(VendorConnection, { id }));
-      if (deleted === 0) throw notFound();
+      const removed = await orm.em.fork().transactional(async (em) => {
+        const row = await em.findOne(VendorConnection, { id });
+        if (!row) throw notFound();
+        await em.nativeDelete(VendorConnection, { id });
+        return row;
+      });
+      await followConnection(deps, removed, 'deleted');
       ctx.status = 204;
     },
   };

@@ -15,6 +15,7 @@ import { validated } from '../../validation.js';
 import { authorizeTarget } from './authorize-urls.js';
 import { newOAuthState, OAUTH_STATE_TTL_SECONDS, oauthStates, type PendingOAuth } from './oauth-state.js';
 import { presentConnection } from './present.js';
+import { followConnection } from './sync-schedules.js';
 import type { AuthorizeBody, CallbackQuery, OAuthVendor } from './schemas.js';
 
 /** How long the callback waits for the exchange workflow before giving up on the request (not on the workflow). */
@@ -62,7 +63,8 @@ async function resultWithin<T>(handle: WorkflowHandle, ms: number): Promise<T> {
 }
 
 /** The OAuth authorize/callback pair. */
-export function oauthHandlers({ orm, redis, temporal, config }: AppDeps) {
+export function oauthHandlers(deps: AppDeps) {
+  const { orm, redis, temporal, config } = deps;
   const cipher = createCredentialsCipher(config.credentialsKey);
   const states = oauthStates(redis);
 
@@ -164,6 +166,7 @@ export function oauthHandlers({ orm, redis, temporal, config }: AppDeps) {
       });
       const stored = await resultWithin<StoredOAuthConnection>(handle, OAUTH_EXCHANGE_WAIT_MS);
       const connection = await orm.em.fork().findOneOrFail(VendorConnection, { id: stored.connectionId });
+      await followConnection(deps, connection, 'saved');
       ctx.status = stored.created ? 201 : 200;
       if (stored.created) ctx.set('Location', `/api/connections/${connection.id}`);
       ctx.body = presentConnection(connection);

@@ -10,6 +10,7 @@ export function presentConnection(connection: VendorConnection) {
     status: connection.status,
     tokenExpiresAt: connection.tokenExpiresAt?.toISOString() ?? null,
     lastSyncedAt: connection.lastSyncedAt?.toISOString() ?? null,
+    syncIntervalMinutes: connection.syncIntervalMinutes,
     lastError: connection.lastError ?? null,
     createdAt: connection.createdAt.toISOString(),
     updatedAt: connection.updatedAt.toISOString(),

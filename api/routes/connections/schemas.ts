@@ -93,8 +93,12 @@ export const createConnectionBody = {
 
 export const updateConnectionBody = {
   type: 'object',
-  properties: { displayName: { anyOf: [displayName, { type: 'null' }] } },
-  required: ['displayName'],
+  properties: {
+    displayName: { anyOf: [displayName, { type: 'null' }] },
+    /** Minutes between periodic incremental syncs: 5 minutes to a day. */
+    syncIntervalMinutes: { type: 'integer', minimum: 5, maximum: 1440 },
+  },
+  minProperties: 1,
   additionalProperties: false,
 } as const satisfies ObjectSchema;
 
