@@ -208,11 +208,19 @@ export function createPageSync({ orm, credentials, events, vendors }: ActivityDe
       while ((result.pages === 0 || result.nextCursor) && result.pages < maxPages && Date.now() < deadline) {
         // Cancellation reaches a running activity through its heartbeats; stop between pages, never inside one.
         if (context.cancellationSignal.aborted) throw new CancelledFailure('the sync was cancelled');
-        const stored = await syncOnePage(connection, client, step, {
-          ...input,
-          page,
-          ...(result.nextCursor ? { cursor: result.nextCursor } : {}),
-        });
+        let stored: StoredPageMetadata;
+        try {
+          stored = await syncOnePage(connection, client, step, {
+            ...input,
+            page,
+            ...(result.nextCursor ? { cursor: result.nextCursor } : {}),
+          });
+        } catch (error) {
+          // Pages are already stored: hand them over and let the next call retry this one. Throttling mid-call then
+          // costs one attempt of a fresh call, not attempts of a call that has been making progress all along.
+          if (result.pages > 0 && error instanceof ApplicationFailure && !error.nonRetryable) return result;
+          throw error;
+        }
         addCounts(result, stored);
         Object.assign(result, {
           pages: result.pages + 1,
