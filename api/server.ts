@@ -150,7 +150,12 @@ function listen(server: HttpServer | HttpsServer, port: number, host: string): P
 /**
  * Opens the dependencies, serves the Koa app and socket.io on one HTTP (or HTTPS) server, and knows how to stop.
  */
-export async function startServer(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningServer> {
+export interface ServerOptions extends AppOptions {
+  /** Reconcile every connection's periodic sync schedules at start (default on; tests that own their syncs turn it off). */
+  readonly syncSchedules?: boolean;
+}
+
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   // TLS files first: a bad one should fail the start before any connection is opened.
   const tls = config.tls ? await loadTls(config.tls) : undefined;
   const deps = await openDeps(config, logger);
@@ -167,7 +172,7 @@ export async function startServer(config: Config, logger: Logger, options: AppOp
     throw error;
   }
   const io = createRealtime(server, deps);
-  void keepSyncSchedules(deps);
+  if (options.syncSchedules !== false) void keepSyncSchedules(deps);
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {

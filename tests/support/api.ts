@@ -28,7 +28,7 @@ export interface TestApi {
 }
 
 export async function startTestApi(
-  options: AppOptions & { config?: Partial<Config> } = {},
+  options: AppOptions & { config?: Partial<Config>; syncSchedules?: boolean } = {},
 ): Promise<TestApi & { server: RunningServer }> {
   const config: Config = { ...getHarness().config, port: 0, ...options.config };
   const namespace = `test-${randomUUID()}`;
@@ -40,6 +40,8 @@ export async function startTestApi(
       ...options.rateLimits,
     },
     ...(options.extraRouters ? { extraRouters: options.extraRouters } : {}),
+    // Schedules would start syncs of every connection in the database behind the test's back.
+    syncSchedules: options.syncSchedules ?? false,
   });
   const base = `http://127.0.0.1:${server.port}`;
   return {

@@ -4,6 +4,7 @@ import { SyncLog } from '../../db/entities/index.js';
 import { createJobberSimulator } from '../../sandbox/vendors/jobber/index.js';
 import { deleteSyncSchedules, ensureSyncSchedules, type ScheduledConnection } from '../../temporal/sync-schedules.js';
 import { workflowIds } from '../../temporal/workflow-ids.js';
+import { startTestApi } from '../support/api.js';
 import { getHarness } from '../support/harness.js';
 import { startSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
 
@@ -61,6 +62,29 @@ describe('periodic syncs as Temporal Schedules', function () {
     expect(result.done).to.equal(true);
     // No stored checkpoint yet: the scheduled incremental sync became a full one.
     expect(await em.count(SyncLog, { workflowId: syncId, step: 'page_stored' })).to.be.greaterThan(0);
+  });
+
+  it('an API that starts brings every connection in the database its schedules', async () => {
+    await deleteSyncSchedules(getHarness().temporalClient, connection);
+    const harness = getHarness();
+    const api = await startTestApi({
+      config: { temporal: { ...harness.config.temporal, taskQueue: fixture.taskQueue } },
+      syncSchedules: true,
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const found = await scheduleOf('invoices')
+          .describe()
+          .then(() => true)
+          .catch(() => false);
+        if (found) break;
+        if (Date.now() > deadline) throw new Error('the API did not create the schedules');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await api.close();
+    }
   });
 
   it('removes the schedules with the connection', async () => {
