@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   continueAsNew,
@@ -67,6 +68,8 @@ const { beginSync, finishSync, failSync } = proxyActivities<ReturnType<typeof cr
 const { syncPages } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '15 seconds',
+  // A cancelled sync ends only once its running call has stopped, so no page lands after it reports CANCELLED.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: SYNC_RETRY,
 });
 

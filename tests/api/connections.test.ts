@@ -1,8 +1,6 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import { expect } from 'chai';
-import { createActivities } from '../../activities/index.js';
-import { defaultVendorClients, type ConnectionSecrets } from '../../activities/vendor-clients.js';
+import type { ConnectionSecrets } from '../../activities/vendor-clients.js';
 import { loadOAuthApps, OAUTH_VENDORS, type OAuthApp, type OAuthApps } from '../../config/oauth-apps.js';
 import { createCredentialsCipher } from '../../db/credentials-cipher.js';
 import { User, VendorConnection } from '../../db/entities/index.js';
@@ -13,9 +11,9 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { ALL_SIMULATORS } from '../../sandbox/vendors/index.js';
 import { connectSandboxVendors } from '../../scripts/sandbox-connections.js';
 import { workflowIds } from '../../temporal/workflow-ids.js';
-import { createRedisEventPublisher } from '../../worker/event-publisher.js';
 import { createTestUser, expectError, login, startTestApi, type Reply, type TestApi } from '../support/api.js';
 import { getHarness } from '../support/harness.js';
+import { startTestWorker, type TestWorker } from '../support/worker.js';
 
 type Info = Record<string, string> & { oauth?: Record<string, string> };
 
@@ -68,8 +66,7 @@ describe('/api/connections (real API, Temporal worker, PostgreSQL, Redis and ven
   let running: RunningSandbox;
   let vendors: Record<string, Info>;
   let api: TestApi;
-  let worker: Worker;
-  let workerRun: Promise<void>;
+  let worker: TestWorker | undefined;
   let admin: string;
   let user: string;
   const cipher = () => createCredentialsCipher(getHarness().config.credentialsKey);
@@ -82,19 +79,7 @@ describe('/api/connections (real API, Temporal worker, PostgreSQL, Redis and ven
     vendors = ((await (await fetch(`${running.controlUrl}/_sandbox`)).json()) as { vendors: Record<string, Info> })
       .vendors;
     const taskQueue = harness.uniqueTaskQueue('oauth');
-    worker = await Worker.create({
-      connection: harness.nativeConnection,
-      namespace: harness.config.temporal.namespace,
-      taskQueue,
-      workflowBundle: await harness.workflowBundle(),
-      activities: createActivities({
-        orm: harness.orm,
-        events: createRedisEventPublisher(harness.redis),
-        credentials: createCredentialsCipher(harness.config.credentialsKey),
-        vendors: defaultVendorClients(),
-      }),
-    });
-    workerRun = worker.run();
+    worker = await startTestWorker(taskQueue);
     api = await startTestApi({
       config: { oauthApps: appsFor(vendors), temporal: { ...harness.config.temporal, taskQueue } },
     });
@@ -104,8 +89,7 @@ describe('/api/connections (real API, Temporal worker, PostgreSQL, Redis and ven
 
   after(async () => {
     await api?.close();
-    worker?.shutdown();
-    await workerRun;
+    await worker?.stop();
     await running?.close();
   });
 

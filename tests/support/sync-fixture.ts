@@ -1,85 +1,15 @@
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
 import type { SyncMode } from '../../activities/sync.activities.js';
-import { defaultVendorClients, type ConnectionSecrets } from '../../activities/vendor-clients.js';
 import { createCredentialsCipher } from '../../db/credentials-cipher.js';
 import type { Vendor } from '../../db/entities/enums.js';
 import { VendorConnection } from '../../db/entities/index.js';
 import type { SyncResource } from '../../integrations/core/records.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sandbox/server.js';
+import { sandboxConnection } from '../../scripts/sandbox-connections.js';
 import { startSync } from '../../temporal/workflow-starters.js';
-import { createRedisEventPublisher } from '../../worker/event-publisher.js';
 import { getHarness } from './harness.js';
+import { startTestWorker } from './worker.js';
 
 type Info = Record<string, unknown>;
-const text = (info: Info, key: string) => String(info[key]);
-
-/** What a connection to the sandbox stores, as an admin's OAuth flow would have left it. */
-function sandboxSecrets(vendor: Vendor, info: Info): { externalAccountId: string; secrets: ConnectionSecrets } {
-  switch (vendor) {
-    case 'jobber':
-      return {
-        externalAccountId: text(info, 'accountId'),
-        secrets: {
-          accessToken: text(info, 'accessToken'),
-          refreshToken: text(info, 'refreshToken'),
-          oauth: {
-            clientId: text(info, 'clientId'),
-            clientSecret: text(info, 'clientSecret'),
-            tokenUrl: text(info, 'tokenUrl'),
-          },
-          endpoints: { graphqlUrl: text(info, 'graphqlUrl') },
-        },
-      };
-    case 'quickbooks':
-      return {
-        externalAccountId: text(info, 'realmId'),
-        secrets: {
-          accessToken: text(info, 'accessToken'),
-          refreshToken: text(info, 'refreshToken'),
-          oauth: {
-            clientId: text(info, 'clientId'),
-            clientSecret: text(info, 'clientSecret'),
-            tokenUrl: text(info, 'tokenUrl'),
-          },
-          endpoints: { v3EndpointBaseUrl: `${text(info, 'baseUrl')}/v3/company/` },
-        },
-      };
-    case 'google':
-      return {
-        externalAccountId: text(info, 'userEmail'),
-        secrets: {
-          accessToken: text(info, 'accessToken'),
-          refreshToken: text(info, 'refreshToken'),
-          oauth: {
-            clientId: text(info, 'clientId'),
-            clientSecret: text(info, 'clientSecret'),
-            tokenUrl: `${text(info, 'baseUrl')}/token`,
-          },
-          endpoints: { rootUrl: `${text(info, 'baseUrl')}/` },
-          calendarId: text(info, 'calendarId'),
-        },
-      };
-    case 'airtable': {
-      const oauth = info.oauth as Info;
-      return {
-        externalAccountId: text(info, 'baseId'),
-        secrets: {
-          accessToken: text(oauth, 'accessToken'),
-          refreshToken: text(oauth, 'refreshToken'),
-          oauth: {
-            clientId: text(oauth, 'clientId'),
-            clientSecret: text(oauth, 'clientSecret'),
-            tokenUrl: text(oauth, 'tokenUrl'),
-          },
-          endpoints: { endpointUrl: text(info, 'endpointUrl') },
-        },
-      };
-    }
-    default:
-      throw new Error(`no sync fixture for ${vendor}`);
-  }
-}
 
 export interface SyncFixture {
   readonly running: RunningSandbox;
@@ -124,7 +54,7 @@ export async function startSyncFixture(options: {
   const connections: SyncFixture['connections'] = {};
   const em = harness.orm.em.fork();
   for (const vendor of options.vendors) {
-    const { externalAccountId, secrets } = sandboxSecrets(vendor, info[vendor]!);
+    const { externalAccountId, secrets } = sandboxConnection(vendor, info[vendor]!);
     const row = em.create(VendorConnection, {
       vendor,
       externalAccountId,
@@ -135,23 +65,13 @@ export async function startSyncFixture(options: {
   await em.flush();
 
   const taskQueue = harness.uniqueTaskQueue('sync');
-  let worker: Worker | undefined;
-  let workerRun: Promise<void> | undefined;
-  if (options.worker !== false) {
-    worker = await Worker.create({
-      connection: harness.nativeConnection,
-      namespace: harness.config.temporal.namespace,
-      taskQueue,
-      workflowBundle: await harness.workflowBundle(),
-      activities: createActivities({
-        orm: harness.orm,
-        events: createRedisEventPublisher(harness.redis),
-        credentials: cipher,
-        vendors: defaultVendorClients(options.pageSize, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-      }),
-    });
-    workerRun = worker.run();
-  }
+  const worker =
+    options.worker === false
+      ? undefined
+      : await startTestWorker(taskQueue, {
+          ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+        });
 
   return {
     running,
@@ -169,8 +89,7 @@ export async function startSyncFixture(options: {
       });
     },
     async close() {
-      worker?.shutdown();
-      await workerRun;
+      await worker?.stop();
       await running.close();
     },
   };
