@@ -91,16 +91,23 @@ export function createSyncActivities(deps: ActivityDeps) {
       return { deleted };
     },
 
-    /** Logs a failed sync with its reason and announces it; the workflow rethrows afterwards. */
-    async failSync(input: { connectionId: string; resource: SyncResource; mode: SyncMode; error: string }) {
+    /** Logs a failed (or cancelled) sync with its reason and announces it; the workflow rethrows afterwards. */
+    async failSync(input: {
+      connectionId: string;
+      resource: SyncResource;
+      mode: SyncMode;
+      error: string;
+      cancelled?: boolean;
+    }) {
       const em = orm.em.fork();
       const connection = await em.findOne(VendorConnection, { id: input.connectionId });
       const step = stepOf(input, connection?.vendor ?? 'unknown');
+      const ending = input.cancelled ? 'cancelled' : 'failed';
       await recordSyncStep(em, {
         ...step,
         operation: `sync_${input.mode}`,
-        step: 'failed',
-        status: 'failed',
+        step: ending,
+        status: ending,
         errorMessage: input.error,
       });
       await events.publish('sync.failed', { ...input, workflowId: step.workflowId });

@@ -2,7 +2,9 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   continueAsNew,
+  isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -176,7 +178,12 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
       };
     }
   } catch (error) {
-    await failSync({ connectionId, resource, mode: state.mode, error: describe(error) });
+    const cancelled = isCancellation(error);
+    const mode = state.mode;
+    // A cancelled workflow may still run activities inside a non-cancellable scope: the log says how it ended.
+    await CancellationScope.nonCancellable(() =>
+      failSync({ connectionId, resource, mode, error: describe(error), cancelled }),
+    );
     throw error;
   }
 }

@@ -228,6 +228,7 @@ describe('/api/syncs (real Temporal, PostgreSQL and Redis; Jobber and QuickBooks
     const canceled = await settled(workflowId, 'CANCELLED', 30_000);
     await listed('?status=Canceled&vendor=jobber', (data) => data.some((s) => s.runId === started.body.runId));
     expect(canceled.counts.fetched).to.be.below(fixture.running.sandbox.world.jobs.length);
+    expect((canceled.steps as Json[]).map((step) => step.step)).to.include('cancelled');
     expectError(await post(`/${workflowId}/cancel`), 409, 'sync_not_running');
 
     const rerun = await post(`/${workflowId}/rerun`);
