@@ -33,7 +33,13 @@ export function createSyncActivities(deps: ActivityDeps) {
     ...createPageSync(deps),
 
     /** Reads where the last pass ended (incremental), or takes the starting checkpoint of a full sync. */
-    async beginSync(input: { connectionId: string; resource: SyncResource; mode: SyncMode }): Promise<SyncStart> {
+    async beginSync(input: {
+      connectionId: string;
+      resource: SyncResource;
+      mode: SyncMode;
+      /** The signals this pass answers (webhooks naming changed records, schedules). */
+      requests?: Array<{ reason?: string; externalIds?: string[] }>;
+    }): Promise<SyncStart> {
       const em = orm.em.fork();
       const connection = await loadConnection(em, input.connectionId);
       const startedAt = new Date().toISOString();
@@ -51,7 +57,7 @@ export function createSyncActivities(deps: ActivityDeps) {
         operation: `sync_${input.mode}`,
         step: 'started',
         status: 'started',
-        metadata: { checkpoint },
+        metadata: { checkpoint, ...(input.requests?.length ? { requests: input.requests } : {}) },
       });
       await events.publish('sync.progress', { ...input, phase: 'started', workflowId: step.workflowId });
       return { vendor: connection.vendor, checkpoint, startedAt };

@@ -2,7 +2,7 @@ import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } fr
 import type { SyncMode } from '../activities/sync.activities.js';
 import type { SyncResource } from '../integrations/core/records.js';
 import type { connectionHealthCheck, syncConnection } from '../workflows/index.js';
-import { requestIncrementalSignal } from '../workflows/sync-signals.js';
+import { requestIncrementalSignal, type PassRequest } from '../workflows/sync-signals.js';
 import { searchAttributes, syncSearchAttributes } from './search-attribute-keys.js';
 import { workflowIds } from './workflow-ids.js';
 import type { completeOAuthConnection, CompleteOAuthConnectionInput } from '../workflows/complete-oauth-connection.js';
@@ -60,13 +60,14 @@ export function requestSyncPass(
   connection: { id: string; vendor: string },
   resource: SyncResource,
   reason: string,
+  externalIds?: string[],
 ): Promise<WorkflowHandle<typeof syncConnection>> {
-  return client.workflow.signalWithStart<typeof syncConnection, [{ reason?: string }?]>('syncConnection', {
+  return client.workflow.signalWithStart<typeof syncConnection, [PassRequest?]>('syncConnection', {
     workflowId: workflowIds.sync(connection.id, resource),
     taskQueue,
     args: [{ connectionId: connection.id, resource, mode: 'incremental' }],
     signal: requestIncrementalSignal,
-    signalArgs: [{ reason }],
+    signalArgs: [{ reason, ...(externalIds?.length ? { externalIds: externalIds.slice(0, 100) } : {}) }],
     typedSearchAttributes: syncSearchAttributes(connection, resource, 'incremental'),
   });
 }

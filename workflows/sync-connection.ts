@@ -14,7 +14,7 @@ import type { createActivities } from '../activities/index.js';
 import type { SyncCounts, SyncMode, SyncPagesResult } from '../activities/sync.activities.js';
 import type { SyncResource } from '../integrations/core/records.js';
 import { failureTypes, NON_RETRYABLE_VENDOR_FAILURES } from '../temporal/failures.js';
-import { requestIncrementalSignal, syncProgressQuery } from './sync-signals.js';
+import { requestIncrementalSignal, syncProgressQuery, type PassRequest } from './sync-signals.js';
 
 export { requestIncrementalSignal, syncProgressQuery };
 
@@ -48,6 +48,7 @@ export interface SyncProgress {
 
 /** Page calls per run before continuing as new: keeps each run's history far below Temporal's limits. */
 const CALLS_PER_RUN = 100;
+const MAX_LOGGED_REQUESTS = 20;
 
 const SYNC_RETRY: RetryPolicy = {
   initialInterval: '1 second',
@@ -99,8 +100,12 @@ function describe(error: unknown): string {
 export async function syncConnection(input: SyncConnectionInput): Promise<SyncProgress> {
   const { connectionId, resource } = input;
   let pendingPasses = input.pendingPasses ?? 0;
-  setHandler(requestIncrementalSignal, () => {
+  // What the pending passes were asked for, for the log of the pass that answers them (bounded: a webhook storm
+  // must not grow the workflow's state).
+  let requests: PassRequest[] = [];
+  setHandler(requestIncrementalSignal, (request) => {
     pendingPasses += 1;
+    if (request && requests.length < MAX_LOGGED_REQUESTS) requests.push(request);
   });
 
   let state: SyncResume | undefined;
@@ -112,7 +117,8 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
   if (input.resume) {
     state = input.resume;
   } else {
-    const start = await beginSync({ connectionId, resource, mode: input.mode });
+    const start = await beginSync({ connectionId, resource, mode: input.mode, requests });
+    requests = [];
     const mode: SyncMode = input.mode === 'incremental' && !start.checkpoint ? 'full' : input.mode;
     const checkpoint = mode === input.mode ? start.checkpoint : null;
     state = { mode, cursor: null, checkpoint, startedAt: start.startedAt, page: 0, totals: emptyTotals() };
@@ -167,7 +173,8 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
       if (workflowInfo().historyLength > 5_000) {
         return await continueAsNew<typeof syncConnection>({ connectionId, resource, mode: 'incremental' });
       }
-      const next = await beginSync({ connectionId, resource, mode: 'incremental' });
+      const next = await beginSync({ connectionId, resource, mode: 'incremental', requests });
+      requests = [];
       state = {
         mode: next.checkpoint ? 'incremental' : 'full',
         cursor: null,

@@ -96,10 +96,14 @@ describe('syncConnection workflow (real Temporal, PostgreSQL and Redis; vendors 
     const connection = fixture.connections.jobber!;
     await fixture.sync('jobber', 'quotes', 'full');
     const before = await completedPasses(`sync:${connection.id}:quotes`);
-    const handle = await requestSyncPass(temporalClient, fixture.taskQueue, connection, 'quotes', 'webhook');
+    const handle = await requestSyncPass(temporalClient, fixture.taskQueue, connection, 'quotes', 'webhook', ['Q1']);
     const result = await handle.result();
     expect(result.mode).to.equal('incremental');
     expect(await completedPasses(handle.workflowId)).to.equal(before + 1);
+    const started = await getHarness()
+      .orm.em.fork()
+      .findOneOrFail(SyncLog, { workflowId: handle.workflowId, step: 'started' }, { orderBy: { createdAt: 'desc' } });
+    expect(started.metadata?.requests).to.deep.equal([{ reason: 'webhook', externalIds: ['Q1'] }]);
   });
 
   it('fails a sync whose connection was revoked without retrying, and marks it needs_reauth', async () => {
