@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../config/env.js';
 import { VendorConnection } from '../db/entities/index.js';
 import { openOrm } from '../db/orm.js';
+import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { syncResourcesOf } from '../temporal/sync-catalog.js';
 import { ensureSyncSchedules } from '../temporal/sync-schedules.js';
 import { createApp, type AppOptions } from './app.js';
@@ -92,6 +93,8 @@ async function openDeps(config: Config, logger: Logger): Promise<AppDeps> {
  */
 async function keepSyncSchedules({ orm, temporal, config, logger }: AppDeps): Promise<void> {
   try {
+    // The schedules' actions carry our search attributes; on a fresh server the worker may not have registered them yet.
+    await ensureSearchAttributes(temporal.connection, config.temporal.namespace);
     const connections = await orm.em.fork().find(VendorConnection, {});
     for (const connection of connections) {
       if (syncResourcesOf(connection.vendor).length === 0) continue;
