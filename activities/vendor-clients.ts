@@ -35,11 +35,11 @@ export interface VendorClients {
   readonly pageSize?: number;
 }
 
-function oauthApp(connection: ConnectionRef, secrets: ConnectionSecrets) {
-  if (!secrets.oauth) {
-    throw new VendorError(connection.vendor, 'auth_revoked', 'the connection stores no OAuth app to refresh with');
-  }
-  return secrets.oauth;
+/** A personal token or API key has nothing to refresh with: a 401 means it was revoked, and only a new one helps. */
+function cannotRefresh(connection: ConnectionRef): CredentialsRefresher {
+  return async () => {
+    throw new VendorError(connection.vendor, 'auth_revoked', 'a personal token cannot be refreshed: connect again');
+  };
 }
 
 /** Per-request timeout of every vendor call; tests shorten it to exercise timeouts quickly. */
@@ -91,7 +91,8 @@ export function defaultVendorClients(pageSize?: number, tuning: VendorClientTuni
       }
     },
     refresher(connection, secrets) {
-      const app = oauthApp(connection, secrets);
+      const app = secrets.oauth;
+      if (!app) return cannotRefresh(connection);
       const tokenUrl = app.tokenUrl ? { tokenUrl: app.tokenUrl } : {};
       switch (connection.vendor) {
         case 'jobber': {
