@@ -6,6 +6,7 @@ import { loadSandboxConfig } from '../config/sandbox.js';
 import { loadStackConfig } from '../config/stack.js';
 import { DEMO_USERS, ensureDemoUsers } from '../api/auth/demo-users.js';
 import { openOrm } from '../db/orm.js';
+import { WORKER_NODE_FLAGS } from '../worker/node-flags.js';
 import { migrateDatabase } from './migrate.js';
 import { connectSandboxVendors } from './sandbox-connections.js';
 import { EMBEDDED_DATABASE } from './services/database.js';
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
       ['worker', 'worker/main.js'],
       ['api', 'api/main.js'],
     ] as const) {
-      const args = [join(distRoot, entry)];
+      const args = [...(name === 'worker' ? WORKER_NODE_FLAGS : []), join(distRoot, entry)];
       supervise(name, spawnService({ name, command: process.execPath, args, env, logDir, echo: true }));
     }
     await waitForApi(scheme, stackConfig.apiPort, logDir);

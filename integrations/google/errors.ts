@@ -1,8 +1,9 @@
-import { Common } from 'googleapis';
+import { gaxios } from 'google-auth-library';
 import { isNetworkFailure, retryAfterMs, VendorError, type VendorErrorKind } from '../core/errors.js';
 
-// googleapis re-exports gaxios (a transitive dependency) as Common; its GaxiosError matches across copies.
-const { GaxiosError } = Common;
+// google-auth-library re-exports gaxios (a transitive dependency), whose GaxiosError matches across copies; the
+// googleapis index that also re-exports it would load every Google API.
+const { GaxiosError } = gaxios;
 
 export const VENDOR = 'google';
 

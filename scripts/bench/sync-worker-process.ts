@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { WORKER_NODE_FLAGS } from '../../worker/node-flags.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -42,6 +43,8 @@ function exited(child: ChildProcess): Promise<number | null> {
 /** Starts a fresh worker process (scripts/bench/sync-worker.ts) and resolves once it polls its task queue. */
 export async function startWorkerProcess(settings: BenchWorkerSettings): Promise<WorkerProcess> {
   const child = fork(workerScript, [], {
+    // The flags the real worker runs with (npm start), so its memory is what is measured.
+    execArgv: [...process.execArgv, ...WORKER_NODE_FLAGS],
     env: { ...process.env, [BENCH_WORKER_ENV]: JSON.stringify(settings) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
