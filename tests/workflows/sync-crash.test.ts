@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { SyncLog } from '../../db/entities/index.js';
 import { createJobberSimulator } from '../../sandbox/vendors/jobber/index.js';
 import { startSync } from '../../temporal/workflow-starters.js';
+import { WORKER_NODE_FLAGS } from '../../worker/node-flags.js';
 import { getHarness } from '../support/harness.js';
 import { startSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
 import { snapshotUnifiedTables, UNIFIED_TABLES } from '../support/sync-snapshot.js';
@@ -18,7 +19,7 @@ describe('a worker killed with SIGKILL in the middle of a full sync', function (
   /** The real worker entry point (`npm start` runs the same), polling the fixture's task queue. */
   function startWorkerProcess(): ChildProcess {
     const { config, databaseUrl, redisUrl, temporalAddress } = getHarness();
-    const child = spawn(process.execPath, [workerMain], {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, workerMain], {
       env: {
         ...process.env,
         NODE_ENV: 'test',
