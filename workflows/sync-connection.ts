@@ -7,6 +7,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
@@ -14,6 +15,7 @@ import type { createActivities } from '../activities/index.js';
 import type { SyncCounts, SyncMode, SyncPagesResult } from '../activities/sync.activities.js';
 import type { SyncResource } from '../integrations/core/records.js';
 import { failureTypes, NON_RETRYABLE_VENDOR_FAILURES } from '../temporal/failures.js';
+import { searchAttributes } from '../temporal/search-attribute-keys.js';
 import { requestIncrementalSignal, syncProgressQuery, type PassRequest } from './sync-signals.js';
 
 export { requestIncrementalSignal, syncProgressQuery };
@@ -124,10 +126,18 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
     state = { mode, cursor: null, checkpoint, startedAt: start.startedAt, page: 0, totals: emptyTotals() };
   }
 
+  // What the Web UI shows as SyncKind: an incremental sync with nothing to resume from is really a full one.
+  let shownKind: SyncMode = input.resume?.mode ?? input.mode;
+  const showKind = (mode: SyncMode) => {
+    if (mode === shownKind) return;
+    upsertSearchAttributes([{ key: searchAttributes.syncKind, value: mode }]);
+    shownKind = mode;
+  };
   try {
     for (;;) {
       // A pass covers every change made before it fetches its first page, so requests so far are answered by it.
       if (state.page === 0) pendingPasses = 0;
+      showKind(state.mode);
       let callsThisRun = 0;
       let finalCheckpoint = state.mode === 'full' ? state.checkpoint : null;
       for (;;) {
@@ -144,6 +154,7 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncPr
         } catch (error) {
           if (state.mode === 'incremental' && failureType(error) === failureTypes.vendorResyncRequired) {
             state = { ...state, mode: 'full', cursor: null, checkpoint: null, page: 0 };
+            showKind('full');
             finalCheckpoint = null;
             continue;
           }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Client, Job, SyncLog, VendorConnection } from '../../db/entities/index.js';
 import { createJobberSimulator } from '../../sandbox/vendors/jobber/index.js';
 import { createQuickbooksSimulator } from '../../sandbox/vendors/quickbooks/index.js';
+import { searchAttributes } from '../../temporal/search-attribute-keys.js';
 import { requestSyncPass, startSync } from '../../temporal/workflow-starters.js';
 import { syncProgressQuery } from '../../workflows/sync-signals.js';
 import { getHarness } from '../support/harness.js';
@@ -89,6 +90,9 @@ describe('syncConnection workflow (real Temporal, PostgreSQL and Redis; vendors 
     const result = await handle.result();
     expect(result.mode).to.equal('incremental');
     expect(await completedPasses(handle.workflowId)).to.equal(2);
+    // Started as a full sync, it ended on an incremental pass, and the Web UI's SyncKind follows.
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(searchAttributes.syncKind)).to.equal('incremental');
   });
 
   it('a pass requested when no sync runs starts one sync with one pass', async () => {
