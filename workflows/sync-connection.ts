@@ -94,8 +94,9 @@ function describe(error: unknown): string {
 }
 
 /**
- * One sync of one connection and resource: page by page, each page stored with its log row by one activity, the
- * cursor kept in workflow state so a crashed worker's successor resumes at the next page. An incremental sync
+ * One sync of one connection and resource: pages fetched in `syncPages` calls (each page stored with its log row in
+ * one transaction), the cursor kept in workflow state so a crashed worker's successor resumes where the last call
+ * ended (and a retried call after its last committed page). An incremental sync
  * without a stored checkpoint, or whose checkpoint the vendor no longer knows, becomes a full sync. Signals
  * received meanwhile cause one more incremental pass at the end instead of a second concurrent sync.
  */
