@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Connection } from '@temporalio/client';
@@ -12,9 +11,8 @@ import { openOrm } from '../../db/orm.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { workflowsPath } from '../../worker/worker.js';
-import { freePort } from '../services/ports.js';
-import { ephemeralSecrets } from '../services/secrets.js';
-import { startStack, type RunningStack } from '../services/stack.js';
+import type { RunningStack } from '../services/stack.js';
+import { startThrowawayStack } from '../services/throwaway-stack.js';
 import { countedJobberSimulator, type JobberTraffic } from './sync-jobber-traffic.js';
 import type { BenchWorkerSettings } from './sync-worker-process.js';
 
@@ -34,30 +32,16 @@ export interface BenchServices {
 const NAMESPACE = 'default';
 
 export async function startBenchServices(log: (line: string) => void): Promise<BenchServices> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'business-dashboard-bench-'));
-  // The postgres account needs to traverse this folder to reach its cluster inside it.
-  chmodSync(dataDir, 0o755);
-  const secrets = ephemeralSecrets();
-  const stack = await startStack({
-    dataDir,
-    ports: {
-      postgres: await freePort(),
-      redis: await freePort(),
-      temporal: await freePort(),
-      temporalUi: await freePort(),
-    },
-    passwords: { postgres: secrets.postgresPassword, redis: secrets.redisPassword },
-    database: 'business_dashboard_bench',
-    // Like the tests: an existing Temporal (TEMPORAL_ADDRESS), e.g. a dev server started with other dynamic config.
-    external: { temporalAddress: process.env.TEMPORAL_ADDRESS },
-    temporalCli: process.env.TEMPORAL_CLI,
-    durable: false,
+  // Like the tests: an existing Temporal (TEMPORAL_ADDRESS), e.g. a dev server started with other dynamic config.
+  const throwaway = await startThrowawayStack(
+    'business_dashboard_bench',
+    { temporalAddress: process.env.TEMPORAL_ADDRESS },
     log,
-  });
-  const stopAll: Array<() => Promise<unknown>> = [() => stack.stop()];
+  );
+  const { stack, secrets, dataDir } = throwaway;
+  const stopAll: Array<() => Promise<unknown>> = [() => throwaway.stop()];
   const stop = async () => {
     for (const step of stopAll.splice(0).reverse()) await step().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     const orm = await openOrm(stack.databaseUrl);

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
@@ -9,9 +6,8 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../config/env.js';
 import { migrateUp } from '../../db/migrator.js';
 import { openOrm } from '../../db/orm.js';
-import { freePort } from '../../scripts/services/ports.js';
-import { ephemeralSecrets } from '../../scripts/services/secrets.js';
-import { startStack, type RunningStack } from '../../scripts/services/stack.js';
+import type { RunningStack } from '../../scripts/services/stack.js';
+import { startThrowawayStack } from '../../scripts/services/throwaway-stack.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { workflowsPath } from '../../worker/worker.js';
 
@@ -36,7 +32,7 @@ export interface Harness {
 }
 
 let current: Harness | undefined;
-let dataDir: string | undefined;
+let stopStack: (() => Promise<void>) | undefined;
 
 export function getHarness(): Harness {
   if (!current) throw new Error('the test harness is not up: run the suite through mocha with tests/support/hooks');
@@ -45,29 +41,17 @@ export function getHarness(): Harness {
 
 export async function setUpHarness(log: (line: string) => void): Promise<Harness> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  dataDir = mkdtempSync(join(tmpdir(), 'business-dashboard-test-'));
-  // The postgres account needs to traverse this folder to reach its cluster inside it.
-  chmodSync(dataDir, 0o755);
-  const secrets = ephemeralSecrets();
-  const stack = await startStack({
-    dataDir,
-    ports: {
-      postgres: await freePort(),
-      redis: await freePort(),
-      temporal: await freePort(),
-      temporalUi: await freePort(),
-    },
-    passwords: { postgres: secrets.postgresPassword, redis: secrets.redisPassword },
-    database: 'business_dashboard_test',
-    external: {
+  const throwaway = await startThrowawayStack(
+    'business_dashboard_test',
+    {
       databaseUrl: process.env.TEST_DATABASE_URL,
       redisUrl: process.env.TEST_REDIS_URL,
       temporalAddress: process.env.TEMPORAL_ADDRESS,
     },
-    temporalCli: process.env.TEMPORAL_CLI,
-    durable: false,
     log,
-  });
+  );
+  stopStack = throwaway.stop;
+  const { stack, secrets } = throwaway;
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -123,7 +107,7 @@ export async function tearDownHarness(): Promise<void> {
     await harness.temporalConnection.close().catch(() => undefined);
     harness.redis.disconnect();
     await harness.orm.close().catch(() => undefined);
-    await harness.stack.stop();
   }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await stopStack?.();
+  stopStack = undefined;
 }
