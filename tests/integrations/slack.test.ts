@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
-import { isVendorError, type VendorError, type VendorErrorKind } from '../../integrations/core/errors.js';
+import type { VendorError, VendorErrorKind } from '../../integrations/core/errors.js';
 import { createSlackClient, type SlackClient, type SlackClientOptions } from '../../integrations/slack/client.js';
 import { MARKER_EVENT_TYPE, parseMessage } from '../../integrations/slack/payloads.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { SLACK_IDENTITY, slackSimulator } from '../../sandbox/vendors/slack/index.js';
+import { expectVendorError, sandboxControl, vendorFailure } from '../support/vendor-testing.js';
 
 /*
  * The Slack client against the Slack simulator over real HTTP (@slack/web-api pointed at it with its documented
@@ -27,34 +28,15 @@ describe('integrations: Slack client', function () {
   const client = (options: Partial<SlackClientOptions> = {}): SlackClient =>
     createSlackClient({ token: SLACK_IDENTITY.botToken, endpointUrl: apiUrl, timeoutMs: 5_000, ...options });
 
-  async function control(path: string, body?: unknown): Promise<Record<string, unknown>> {
-    const response = await fetch(`${running.controlUrl}/_sandbox${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    expect(response.status, `${path} answered ${response.status}`).to.be.lessThan(300);
-    return (await response.json()) as Record<string, unknown>;
-  }
+  const control = (path: string, body?: unknown) => sandboxControl(running.controlUrl)(path, body);
 
   const deliveries = async (kind: string) =>
     (await control(`/deliveries?vendor=slack&kind=${kind}`)).deliveries as Delivery[];
 
-  async function rejection(promise: Promise<unknown>): Promise<VendorError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (isVendorError(error)) return error;
-      throw error;
-    }
-    throw new Error('expected the call to fail');
-  }
+  const rejection = vendorFailure;
 
-  function expectKind(error: VendorError, kind: VendorErrorKind, retryable: boolean): void {
-    expect(error.vendor).to.equal('slack');
-    expect(error.kind, error.message).to.equal(kind);
-    expect(error.retryable).to.equal(retryable);
-  }
+  const expectKind = (error: VendorError, kind: VendorErrorKind, retryable: boolean) =>
+    expectVendorError(error, 'slack', kind, retryable);
 
   before(async () => {
     running = await startSandbox({

@@ -1,11 +1,12 @@
 import { createServer } from 'node:net';
 import { expect } from 'chai';
-import { isVendorError, type VendorError, type VendorErrorKind } from '../../integrations/core/errors.js';
+import type { VendorError, VendorErrorKind } from '../../integrations/core/errors.js';
 import { createTwilioClient, type TwilioClient } from '../../integrations/twilio/client.js';
 import { parseStatusCallback } from '../../integrations/twilio/payloads.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { twilioSimulatorWith } from '../../sandbox/vendors/twilio/index.js';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { expectVendorError, sandboxControl, vendorFailure } from '../support/vendor-testing.js';
 
 /*
  * The Twilio client against the Twilio simulator over real HTTP (the official SDK pointed at it through
@@ -32,35 +33,16 @@ describe('integrations: Twilio client', function () {
   let info: TwilioInfo;
   let twilio: TwilioClient;
 
-  async function control(path: string, body?: unknown): Promise<Record<string, unknown>> {
-    const response = await fetch(`${running.controlUrl}/_sandbox${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    expect(response.status, `control ${path}`).to.be.oneOf([200, 201]);
-    return (await response.json()) as Record<string, unknown>;
-  }
+  const control = (path: string, body?: unknown) => sandboxControl(running.controlUrl)(path, body);
 
   async function smsDeliveries(): Promise<Delivery[]> {
     return ((await control('/deliveries?vendor=twilio&kind=sms')) as { deliveries: Delivery[] }).deliveries;
   }
 
-  async function vendorError(promise: Promise<unknown>): Promise<VendorError> {
-    try {
-      await promise;
-    } catch (error) {
-      expect(isVendorError(error), String(error)).to.equal(true);
-      return error as VendorError;
-    }
-    throw new Error('expected the call to fail');
-  }
+  const vendorError = vendorFailure;
 
-  function expectKind(error: VendorError, kind: VendorErrorKind, retryable: boolean): void {
-    expect(error.vendor).to.equal('twilio');
-    expect(error.kind, error.message).to.equal(kind);
-    expect(error.retryable).to.equal(retryable);
-  }
+  const expectKind = (error: VendorError, kind: VendorErrorKind, retryable: boolean) =>
+    expectVendorError(error, 'twilio', kind, retryable);
 
   before(async () => {
     receiver = await startWebhookReceiver();
