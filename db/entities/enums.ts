@@ -14,6 +14,17 @@ export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 export const MESSAGE_CHANNELS = ['email', 'sms', 'slack'] as const;
 export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 
+/*
+ * An outbound message moves queued → sending → sent → delivered, or to failed from any earlier state; an inbound
+ * one is `received`. Transitions never go backwards (db/repositories/messages.ts enforces it in SQL), so a late
+ * or repeated vendor callback cannot undo a delivery.
+ */
+export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'failed', 'received'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const JOB_DOCUMENT_STATUSES = ['pending', 'uploaded', 'shared', 'failed'] as const;
+export type JobDocumentStatus = (typeof JOB_DOCUMENT_STATUSES)[number];
+
 export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 

@@ -3,6 +3,7 @@ import { CalendarEventSchema } from './calendar-event.js';
 import { ClientSchema } from './client.js';
 import { ExpenseSchema } from './expense.js';
 import { InvoiceSchema } from './invoice.js';
+import { JobDocumentSchema } from './job-document.js';
 import { JobNoteSchema } from './job-note.js';
 import { JobSchema } from './job.js';
 import { MessageSchema } from './message.js';
@@ -21,6 +22,7 @@ export { Client, type PostalAddress } from './client.js';
 export { Expense } from './expense.js';
 export { Invoice } from './invoice.js';
 export { Job } from './job.js';
+export { JobDocument, type DocumentShare } from './job-document.js';
 export { JobNote } from './job-note.js';
 export { Message } from './message.js';
 export { Payment } from './payment.js';
@@ -51,4 +53,5 @@ export const allEntities = [
   CalendarEventSchema,
   WebhookEventSchema,
   SecurityEventSchema,
+  JobDocumentSchema,
 ];

@@ -55,8 +55,9 @@ describe('database schema (real PostgreSQL)', function () {
         INITIAL,
         'Migration20261125120000_soft_delete',
         'Migration20261129120000_sync_interval',
+        'Migration20261130000000_outbound_actions',
       ]);
-      expect(await appTableCount(orm)).to.equal(16);
+      expect(await appTableCount(orm)).to.equal(17);
       expect(await migrateUp(orm)).to.deep.equal([]);
     });
   });
