@@ -13,4 +13,6 @@ export interface ActivityDeps {
   readonly events: EventPublisher;
   readonly credentials: CredentialsCipher;
   readonly vendors: VendorClients;
+  /** The API's public URL, where vendors post status reports (Twilio's StatusCallback); absent, none are asked for. */
+  readonly publicBaseUrl?: string;
 }

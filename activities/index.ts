@@ -1,5 +1,10 @@
 import { createConnectionHealthActivities } from './connection-health.activities.js';
 import type { ActivityDeps } from './deps.js';
+import { createInboundMessageActivities } from './inbound-messages.activities.js';
+import { createMessagingActivities } from './messaging.activities.js';
+import { createQuoteActivities } from './quote.activities.js';
+import { createJobCalendarActivities } from './job-calendar.activities.js';
+import { createJobDocumentActivities } from './job-documents.activities.js';
 import { createOAuthConnectionActivities } from './oauth-connection.activities.js';
 import { createSyncLogActivities } from './sync-log.activities.js';
 import { createSyncActivities } from './sync.activities.js';
@@ -11,6 +16,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createSyncLogActivities(deps),
     ...createSyncActivities(deps),
     ...createOAuthConnectionActivities(deps),
+    ...createMessagingActivities(deps),
+    ...createInboundMessageActivities(deps),
+    ...createQuoteActivities(deps),
+    ...createJobCalendarActivities(deps),
+    ...createJobDocumentActivities(deps),
   };
 }
 

@@ -4,6 +4,7 @@ import { CredentialsUnreadableError } from '../db/credentials-cipher.js';
 import { VendorConnection } from '../db/entities/vendor-connection.js';
 import type { SyncResource } from '../integrations/core/records.js';
 import type { ServiceClient } from '../integrations/core/service-client.js';
+import type { TokenSource } from '../integrations/core/tokens.js';
 import { failureTypes } from '../temporal/failures.js';
 import { connectionTokenSource, type RefreshOutcome } from './connection-tokens.js';
 import type { ActivityDeps } from './deps.js';
@@ -45,12 +46,12 @@ export async function loadConnection(em: EntityManager, connectionId: string): P
   return connection;
 }
 
-/** The vendor client of a connection, refreshing its tokens through the database (see connection-tokens.ts). */
-export function connectionClient(
+/** A connection's decrypted secrets and a token source that refreshes through the database (connection-tokens.ts). */
+export function connectionAccess(
   { orm, credentials, vendors }: Pick<ActivityDeps, 'orm' | 'credentials' | 'vendors'>,
   connection: VendorConnection,
   onRefresh: (outcome: RefreshOutcome) => Promise<void>,
-): ServiceClient {
+): { secrets: ConnectionSecrets; tokens: TokenSource } {
   let secrets: ConnectionSecrets;
   try {
     secrets = credentials.decrypt(connection.credentialsEncrypted ?? '') as ConnectionSecrets;
@@ -66,5 +67,15 @@ export function connectionClient(
     refresher: vendors.refresher(connection, secrets),
     onRefresh,
   });
-  return vendors.client(connection, secrets, tokens);
+  return { secrets, tokens };
+}
+
+/** The sync client of a connection, refreshing its tokens through the database. */
+export function connectionClient(
+  deps: Pick<ActivityDeps, 'orm' | 'credentials' | 'vendors'>,
+  connection: VendorConnection,
+  onRefresh: (outcome: RefreshOutcome) => Promise<void>,
+): ServiceClient {
+  const { secrets, tokens } = connectionAccess(deps, connection, onRefresh);
+  return deps.vendors.client(connection, secrets, tokens);
 }

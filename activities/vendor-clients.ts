@@ -10,6 +10,7 @@ import { createJobberClient } from '../integrations/jobber/client.js';
 import { createJobberOAuth } from '../integrations/jobber/oauth.js';
 import { createQuickbooksClient } from '../integrations/quickbooks/client.js';
 import { createQuickbooksOAuth } from '../integrations/quickbooks/oauth.js';
+import { defaultActionClients, type ActionClients } from './action-clients.js';
 import type { CredentialsRefresher, StoredCredentials } from './connection-tokens.js';
 
 /**
@@ -20,6 +21,13 @@ export interface ConnectionSecrets extends StoredCredentials {
   oauth?: { clientId: string; clientSecret?: string; tokenUrl?: string };
   endpoints?: { graphqlUrl?: string; v3EndpointBaseUrl?: string; rootUrl?: string; endpointUrl?: string };
   calendarId?: string;
+  /** Who outbound messages come from: a Twilio number or Messaging Service, an email sender. */
+  sender?: { phoneNumber?: string; messagingServiceSid?: string; email?: string; name?: string };
+  /**
+   * What the API checks this vendor's webhooks with: SendGrid's Event Webhook verification key (base64 DER, as its
+   * settings page shows it), Slack's signing secret. Twilio signs with the auth token (`accessToken`).
+   */
+  webhook?: { publicKey?: string; signingSecret?: string };
 }
 
 export interface ConnectionRef {
@@ -33,6 +41,8 @@ export interface VendorClients {
   refresher(connection: ConnectionRef, secrets: ConnectionSecrets): CredentialsRefresher;
   /** Records per page; vendors cap it themselves. */
   readonly pageSize?: number;
+  /** Clients for outbound actions (sends, quotes, calendar and Drive writes). */
+  readonly actions: ActionClients;
 }
 
 /** A personal token or API key has nothing to refresh with: a 401 means it was revoked, and only a new one helps. */
@@ -52,6 +62,7 @@ export function defaultVendorClients(pageSize?: number, tuning: VendorClientTuni
   const timeout = tuning.timeoutMs ? { timeoutMs: tuning.timeoutMs } : {};
   return {
     ...size,
+    actions: defaultActionClients(tuning),
     client(connection, secrets, tokens) {
       const endpoints = secrets.endpoints ?? {};
       switch (connection.vendor) {

@@ -39,6 +39,11 @@ export interface Config {
   };
   /** Our OAuth app at each vendor (config/oauth-apps.ts); the sandbox's apps in sandbox mode. */
   readonly oauthApps: OAuthApps;
+  /**
+   * The origin vendors reach the API at (no trailing slash). Twilio signs the exact URL it posts to, so the Twilio
+   * receiver rebuilds that URL from this; the worker gives it to Twilio as the StatusCallback.
+   */
+  readonly publicBaseUrl: string;
 }
 
 interface RawEnv {
@@ -61,6 +66,7 @@ interface RawEnv {
   TLS_CERT_FILE?: string;
   TLS_KEY_FILE?: string;
   AUTH_REFRESH_REUSE_GRACE_SECONDS: number;
+  PUBLIC_BASE_URL?: string;
 }
 
 const schema = {
@@ -89,6 +95,8 @@ const schema = {
     TLS_CERT_FILE: { type: 'string', minLength: 1 },
     TLS_KEY_FILE: { type: 'string', minLength: 1 },
     AUTH_REFRESH_REUSE_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 60, default: 5 },
+    // An origin only: the receivers and the worker append the webhook paths themselves.
+    PUBLIC_BASE_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+/?$' },
   },
   required: ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'CREDENTIALS_KEY'],
   dependencies: { TLS_CERT_FILE: ['TLS_KEY_FILE'], TLS_KEY_FILE: ['TLS_CERT_FILE'] },
@@ -96,7 +104,6 @@ const schema = {
 
 const parseEnv = envParser<RawEnv>(schema);
 
-/** Reads the variables the schema knows from `env`, applies defaults and checks every one. */
 /** TRUST_PROXY as a list, checked with the library that will use it, so a typo stops the start with its name. */
 function trustedProxiesOf(value: string): readonly string[] {
   const list = value
@@ -111,6 +118,14 @@ function trustedProxiesOf(value: string): readonly string[] {
   return Object.freeze(list);
 }
 
+/** PUBLIC_BASE_URL, or the API itself on loopback (over HTTPS when it serves TLS, since then it speaks nothing else). */
+function publicBaseUrlOf(parsed: RawEnv): string {
+  if (parsed.PUBLIC_BASE_URL) return parsed.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  const scheme = parsed.TLS_CERT_FILE && parsed.TLS_KEY_FILE ? 'https' : 'http';
+  return `${scheme}://127.0.0.1:${parsed.PORT}`;
+}
+
+/** Reads the variables the schema knows from `env`, applies defaults and checks every one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = parseEnv(env);
   return Object.freeze({
@@ -139,5 +154,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : {}),
     auth: Object.freeze({ refreshReuseGraceSeconds: parsed.AUTH_REFRESH_REUSE_GRACE_SECONDS }),
     oauthApps: loadOAuthApps(env),
+    publicBaseUrl: publicBaseUrlOf(parsed),
   });
 }

@@ -36,6 +36,7 @@ const schemas = {
       malformedRate: rate,
       latencyMs: { type: 'integer', minimum: 0, maximum: 600000 },
       hang: { type: 'boolean' },
+      loseResponse: { type: 'boolean' },
       times: { type: 'integer', minimum: 1 },
       auth: { type: 'string', enum: AUTH_FAULTS },
     },

@@ -28,6 +28,9 @@ const text = (info: SandboxInfo, key: string): string => {
   if (typeof value !== 'string' || !value) throw new Error(`sandbox info lacks ${key}`);
   return value;
 };
+/** Who sandbox-mode email comes from. */
+export const SANDBOX_EMAIL_SENDER = 'office@sandbox-field-services.example';
+
 const expiry = (iso: unknown): number | undefined => (typeof iso === 'string' ? Date.parse(iso) : undefined);
 
 /** What a real connection to each simulator stores: the same ConnectionSecrets an OAuth callback or token would. */
@@ -101,34 +104,54 @@ export function sandboxConnection(vendor: Vendor, info: SandboxInfo): SandboxCon
       return {
         externalAccountId: text(info, 'teamId'),
         displayName: 'Slack (sandbox)',
-        secrets: { accessToken: text(info, 'botToken'), endpoints: { endpointUrl: text(info, 'apiUrl') } },
+        secrets: {
+          accessToken: text(info, 'botToken'),
+          endpoints: { endpointUrl: text(info, 'apiUrl') },
+          webhook: { signingSecret: text(info, 'signingSecret') },
+        },
       };
-    case 'twilio':
+    case 'twilio': {
+      const numbers = info.phoneNumbers;
+      const phoneNumber = Array.isArray(numbers) && typeof numbers[0] === 'string' ? numbers[0] : undefined;
+      // Twilio signs webhooks with the auth token itself (`accessToken`): no separate webhook key.
       return {
         externalAccountId: text(info, 'accountSid'),
         displayName: 'Twilio (sandbox)',
-        secrets: { accessToken: text(info, 'authToken'), endpoints: { endpointUrl: base } },
+        secrets: {
+          accessToken: text(info, 'authToken'),
+          endpoints: { endpointUrl: base },
+          ...(phoneNumber ? { sender: { phoneNumber } } : {}),
+        },
       };
+    }
     case 'sendgrid': {
       const apiKey = text(info, 'apiKey');
       // SendGrid keys read `SG.<key id>.<secret>`; the key id names the key without revealing it.
       return {
         externalAccountId: apiKey.split('.')[1] ?? 'sandbox',
         displayName: 'SendGrid (sandbox)',
-        secrets: { accessToken: apiKey, endpoints: { endpointUrl: base } },
+        secrets: {
+          accessToken: apiKey,
+          endpoints: { endpointUrl: base },
+          // The sandbox accepts any sender (no verified-sender list unless configured).
+          sender: { email: SANDBOX_EMAIL_SENDER, name: 'Sandbox Field Services' },
+          webhook: { publicKey: text(info, 'eventWebhookPublicKey') },
+        },
       };
     }
   }
 }
 
 /**
- * Which tokens of the sandbox a row was seeded with. Each sandbox process issues fresh OAuth tokens, so a changed
- * fingerprint means a restarted sandbox whose old tokens are dead; an unchanged one means the row (whose tokens
- * may have been refreshed since) is still good and is left alone.
+ * Which tokens (and webhook keys) of the sandbox a row was seeded with. Each sandbox process issues fresh OAuth
+ * tokens and a fresh SendGrid signing key pair, so a changed fingerprint means a restarted sandbox whose old tokens
+ * and key are dead; an unchanged one means the row (whose tokens may have been refreshed since) is still good and
+ * is left alone.
  */
 function grantFingerprint(secrets: ConnectionSecrets): string {
+  const extras = secrets.webhook || secrets.sender ? `\n${JSON.stringify([secrets.webhook, secrets.sender])}` : '';
   return createHash('sha256')
-    .update(`${secrets.accessToken}\n${secrets.refreshToken ?? ''}`)
+    .update(`${secrets.accessToken}\n${secrets.refreshToken ?? ''}${extras}`)
     .digest('base64url');
 }
 

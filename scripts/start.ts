@@ -1,7 +1,7 @@
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../config/env.js';
+import { ConfigError, loadConfig } from '../config/env.js';
 import { loadSandboxConfig } from '../config/sandbox.js';
 import { loadStackConfig } from '../config/stack.js';
 import { DEMO_USERS, ensureDemoUsers } from '../api/auth/demo-users.js';
@@ -96,6 +96,8 @@ async function main(): Promise<void> {
       supervise(name, spawnService({ name, command: process.execPath, args, env, logDir, echo: true }));
     }
     await waitForApi(scheme, stackConfig.apiPort, logDir);
+    // Only now: Slack checks a new Events URL with a url_verification request, which the API must be up to answer.
+    if (sandboxUrl) await pointSandboxWebhooks(sandboxUrl, loadConfig(env).publicBaseUrl);
     printBanner(stack, `${scheme}://localhost:${stackConfig.apiPort}`, stackConfig.dataDir, demoPassword, sandboxUrl);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
@@ -157,6 +159,28 @@ async function waitForSandbox(env: NodeJS.ProcessEnv, child: ManagedProcess): Pr
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`vendor sandbox: not answering on ${url} after 60 s; see ${child.logFile}`);
+}
+
+/** The vendors whose simulators post to a receiver of ours (api/routes/webhooks). */
+const WEBHOOK_VENDORS = ['twilio', 'sendgrid', 'slack'] as const;
+
+/**
+ * Sandbox mode: the simulators post their webhooks to our receivers, at the URLs the real vendors would be given
+ * (PUBLIC_BASE_URL). Twilio's status callbacks need nothing here: each send names its own StatusCallback.
+ */
+async function pointSandboxWebhooks(sandboxUrl: string, publicBaseUrl: string): Promise<void> {
+  const webhookUrls = Object.fromEntries(
+    WEBHOOK_VENDORS.map((vendor) => [vendor, `${publicBaseUrl}/api/webhooks/${vendor}`]),
+  );
+  const url = new URL('/_sandbox/settings', sandboxUrl);
+  const reply = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ webhookUrls }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!reply.ok) throw new Error(`vendor sandbox: POST ${url.href} answered ${reply.status}`);
+  log(`sandbox webhooks go to ${publicBaseUrl}/api/webhooks/{${WEBHOOK_VENDORS.join(',')}}`);
 }
 
 /** Sandbox mode (contracts): the three demo users exist and can sign in with the demo password. */

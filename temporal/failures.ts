@@ -1,6 +1,9 @@
 /** Failure types of ApplicationFailures; retry policies, workflows and operators match on these names. */
 export const failureTypes = {
   connectionNotFound: 'ConnectionNotFound',
+  messageNotFound: 'MessageNotFound',
+  jobNotFound: 'JobNotFound',
+  documentNotFound: 'DocumentNotFound',
   credentialsUnreadable: 'CredentialsUnreadable',
   vendorRateLimited: 'VendorRateLimited',
   vendorTransient: 'VendorTransient',

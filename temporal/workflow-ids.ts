@@ -7,4 +7,14 @@ export const workflowIds = {
   syncSchedule: (connectionId: string, resource: string) => `sync-schedule:${connectionId}:${resource}`,
   /** One code exchange per OAuth state: the state is single-use, so its id cannot be started twice. */
   oauth: (state: string) => `oauth:${state}`,
+  /** One delivery per message row: its send, then the vendor's status reports as signals. */
+  message: (messageId: string) => `message:${messageId}`,
+  /** One inbound message per vendor message id: a redelivered webhook joins the first run. */
+  inboundMessage: (vendor: string, vendorMessageId: string) => `inbound:${vendor}:${vendorMessageId}`,
+  /** One creation per quote id the API handed out: a repeated request cannot create a second Jobber quote. */
+  createQuote: (quoteId: string) => `create-quote:${quoteId}`,
+  /** Keeps one job's Calendar event in step with its schedule; schedule changes signal it. */
+  jobCalendar: (jobId: string) => `job-calendar:${jobId}`,
+  /** Uploads and shares one job document on Drive. */
+  shareDocument: (documentId: string) => `share-document:${documentId}`,
 } as const;

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
         events: createRedisEventPublisher(redis),
         credentials: createCredentialsCipher(config.credentialsKey),
         vendors: defaultVendorClients(),
+        publicBaseUrl: config.publicBaseUrl,
       },
     });
     console.log(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);

@@ -5,9 +5,13 @@ import { authRouter } from './auth/router.js';
 import { connectionsRouter } from './connections/router.js';
 import { dashboardRouter } from './dashboard/router.js';
 import { healthRouter } from './health/router.js';
+import { jobActionsRouter } from './job-actions/router.js';
+import { messagesRouter } from './messages/router.js';
+import { quotesRouter } from './quotes/router.js';
 import { securityEventsRouter } from './security-events/router.js';
 import { syncsRouter } from './syncs/router.js';
 import { usersRouter } from './users/router.js';
+import { webhooksRouter } from './webhooks/router.js';
 
 /** Every route folder, one line each. */
 const routeFolders: ReadonlyArray<(deps: AppDeps) => Router> = [
@@ -19,6 +23,10 @@ const routeFolders: ReadonlyArray<(deps: AppDeps) => Router> = [
   dashboardRouter,
   syncsRouter,
   connectionsRouter,
+  quotesRouter,
+  jobActionsRouter,
+  messagesRouter,
+  webhooksRouter,
 ];
 
 /** One root router, so that allowedMethods sees every route when it decides between 404 and 405. */

@@ -1,35 +1,22 @@
-import { OAuth2Client } from 'google-auth-library';
 // Calendar's module alone: the package index loads every Google API (~70 MB of a worker's resident memory).
 import { calendar, type calendar_v3 } from 'googleapis/build/src/apis/calendar/index.js';
 import { VendorError } from '../core/errors.js';
 import type { ChangePage, ExternalCalendarEvent, Page, ResourceRecords } from '../core/records.js';
 import type { ChangeOptions, ListOptions, ServiceClient } from '../core/service-client.js';
-import { staticTokenSource, withFreshToken, type TokenSource } from '../core/tokens.js';
 import { decodeCursor, encodeCursor, type CalendarCursor } from './cursor.js';
-import { DEFAULT_RATE_LIMIT_BACKOFF_MS, isAuthExpired, malformed, toVendorError, VENDOR } from './errors.js';
+import { malformed, VENDOR } from './errors.js';
 import { checkEvent, parseEvent, parseEventsPage, type EventsPage } from './payloads.js';
+import { GOOGLEAPIS_ROOT_URL, googleCall, sdkOptions, type GoogleApiOptions } from './request.js';
 
 export type GoogleResource = 'calendarEvents';
 
-export interface GoogleCalendarClientOptions {
-  /** Where access tokens come from; the TokenSource, not google-auth-library, owns refreshing. */
-  tokens: TokenSource | string;
-  /**
-   * googleapis `rootUrl`. googleapis resolves API paths against it and drops any path it has, so it must be the
-   * root of a host [SDK: googleapis-common apirequest.js]. Default: Google's own.
-   */
-  rootUrl?: string;
+export interface GoogleCalendarClientOptions extends GoogleApiOptions {
   /** Default `primary`: the calendar of the user who granted access. */
   calendarId?: string;
   /** `maxResults` per page: Calendar's default is 250, its maximum 2500 [DOC]. */
   pageSize?: number;
-  /** Per-request timeout in milliseconds. */
-  timeoutMs?: number;
-  /** Wait to report on a quota error that names none (Google sends no Retry-After). */
-  rateLimitBackoffMs?: number;
 }
 
-const DEFAULT_ROOT_URL = 'https://www.googleapis.com/';
 const MAX_PAGE_SIZE = 2500;
 
 const pageSizeOf = (requested: number | undefined, fallback: number): number =>
@@ -47,37 +34,11 @@ function checkResource(resource: string): void {
  * retries are off: the workflow engine decides when to try again, from the VendorError kind.
  */
 export function createGoogleCalendarClient(options: GoogleCalendarClientOptions): ServiceClient<GoogleResource> {
-  const tokens = typeof options.tokens === 'string' ? staticTokenSource(options.tokens) : options.tokens;
   const calendarId = options.calendarId ?? 'primary';
   const defaultPageSize = pageSizeOf(options.pageSize, 250);
-  const backoffMs = options.rateLimitBackoffMs ?? DEFAULT_RATE_LIMIT_BACKOFF_MS;
-  const api = calendar({
-    version: 'v3',
-    rootUrl: options.rootUrl ?? DEFAULT_ROOT_URL,
-    retry: false,
-    timeout: options.timeoutMs ?? 30_000,
-  });
-
-  // An OAuth2Client holding only an access token (no refresh token, no expiry) never refreshes on its own.
-  let auth: { token: string; client: OAuth2Client } | null = null;
-  const authFor = (token: string): OAuth2Client => {
-    if (auth?.token !== token) {
-      const client = new OAuth2Client();
-      client.setCredentials({ access_token: token });
-      auth = { token, client };
-    }
-    return auth.client;
-  };
-
+  const api = calendar({ version: 'v3', ...sdkOptions(options, GOOGLEAPIS_ROOT_URL) });
   /** One API call with the current token; a 401 refreshes once through the TokenSource and tries again. */
-  const call = <T>(request: (auth: OAuth2Client) => Promise<T>): Promise<T> =>
-    withFreshToken(tokens, isAuthExpired, async (token) => {
-      try {
-        return await request(authFor(token));
-      } catch (error) {
-        throw toVendorError(error, backoffMs);
-      }
-    });
+  const call = googleCall(options);
 
   const listEvents = async (params: calendar_v3.Params$Resource$Events$List): Promise<EventsPage> =>
     parseEventsPage(await call(async (auth) => (await api.events.list({ ...params, calendarId, auth })).data));

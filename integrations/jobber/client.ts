@@ -3,18 +3,29 @@ import type { ChangePage, ExternalCustomer, ExternalQuote, Page, ResourceRecords
 import type { ChangeOptions, ListOptions, ServiceClient } from '../core/service-client.js';
 import { staticTokenSource, type TokenSource } from '../core/tokens.js';
 import { decodeState, encodeState, finishPass, foldPage, startPass } from './checkpoint.js';
-import { vendorError } from './errors.js';
+import { JobberUserErrors, parseUserErrors, vendorError } from './errors.js';
 import { parseConnection, parseRecord } from './payloads.js';
 import {
   ACCOUNT_QUERY,
   CLIENT_CREATE,
+  CREATED_QUOTES,
   getQuery,
   JOBBER_RESOURCES,
   listQuery,
   QUOTE_CREATE,
   type JobberResource,
 } from './queries.js';
+import {
+  createdQuotesFilter,
+  lineItemsToRead,
+  matchesQuote,
+  parseQuotePage,
+  type CreatedQuoteQuery,
+} from './quote-lookup.js';
 import { JOBBER_API_VERSION, JOBBER_GRAPHQL_URL, JobberTransport } from './transport.js';
+
+export type { CreatedQuoteQuery } from './quote-lookup.js';
+export { vendorUserErrors, type JobberUserError } from './errors.js';
 
 export interface JobberClientOptions {
   /** Access tokens: a `TokenSource` (refreshes after a 401) or a fixed token. */
@@ -66,21 +77,26 @@ export interface JobberClient extends ServiceClient<JobberResource> {
   /** The connected Jobber account. */
   account(): Promise<{ id: string; name: string }>;
   createClient(input: JobberClientCreateInput): Promise<ExternalCustomer>;
+  /** Refused input comes back as `JobberUserErrors` (read them with `vendorUserErrors`); nothing is created. */
   createQuote(attributes: JobberQuoteCreateAttributes): Promise<ExternalQuote>;
+  /**
+   * The quote an earlier createQuote with these attributes made, found in Jobber's own list (quoteCreate has no
+   * idempotency key); null if none. Throws `conflict` when there are too many candidates to read.
+   */
+  findCreatedQuote(query: CreatedQuoteQuery): Promise<ExternalQuote | null>;
 }
 
 export const MAX_PAGE_SIZE = 100;
 
-interface UserError {
-  message: string;
-  path: string[];
-}
+/** Quotes per lookup page (each reads its line items too, which Jobber charges per item). */
+const LOOKUP_PAGE_SIZE = 20;
+/** Pages a lookup reads: a client rarely gets more than a few quotes between our attempts. */
+const LOOKUP_MAX_PAGES = 10;
 
 /** Jobber reports business-rule failures in the payload's `userErrors`, with HTTP 200 and no `errors[]`. */
-function rejectUserErrors(operation: string, userErrors: UserError[] | undefined): void {
-  if (!userErrors || userErrors.length === 0) return;
-  const message = userErrors.map((error) => `${error.path.join('.')}: ${error.message}`).join('; ');
-  throw vendorError('validation', `${operation}: ${message}`, { code: 'USER_ERRORS', cause: userErrors });
+function rejectUserErrors(operation: string, userErrors: unknown): void {
+  const parsed = parseUserErrors(userErrors);
+  if (parsed.length > 0) throw new JobberUserErrors(operation, parsed);
 }
 
 export function createJobberClient(options: JobberClientOptions): JobberClient {
@@ -165,20 +181,39 @@ export function createJobberClient(options: JobberClientOptions): JobberClient {
     },
 
     async createClient(input) {
-      const data = await transport.request<{ clientCreate: { client: unknown; userErrors: UserError[] } }>(
-        CLIENT_CREATE,
-        { input },
-      );
+      const data = await transport.request<{ clientCreate: { client: unknown; userErrors: unknown } }>(CLIENT_CREATE, {
+        input,
+      });
       rejectUserErrors('clientCreate', data?.clientCreate?.userErrors);
       return parseRecord('customers', data?.clientCreate?.client);
     },
 
     async createQuote(attributes) {
-      const data = await transport.request<{ quoteCreate: { quote: unknown; userErrors: UserError[] } }>(QUOTE_CREATE, {
+      const data = await transport.request<{ quoteCreate: { quote: unknown; userErrors: unknown } }>(QUOTE_CREATE, {
         attributes,
       });
       rejectUserErrors('quoteCreate', data?.quoteCreate?.userErrors);
       return parseRecord('quotes', data?.quoteCreate?.quote);
+    },
+
+    async findCreatedQuote(query) {
+      const filter = createdQuotesFilter(query);
+      let after: string | null = null;
+      for (let page = 0; page < LOOKUP_MAX_PAGES; page += 1) {
+        const data: { page: unknown } = await transport.request(CREATED_QUOTES, {
+          first: LOOKUP_PAGE_SIZE,
+          after,
+          filter,
+          lineItems: lineItemsToRead(query),
+        });
+        const { nodes, nextCursor } = parseQuotePage(data?.page);
+        const match = nodes.find((node) => matchesQuote(query, node));
+        if (match) return parseRecord('quotes', match);
+        if (nextCursor === null) return null;
+        after = nextCursor;
+      }
+      // Not found in what we read is not proof of absence: creating it again could duplicate it.
+      throw vendorError('conflict', `quote lookup gave up after ${LOOKUP_MAX_PAGES} pages of candidates`);
     },
   };
 }

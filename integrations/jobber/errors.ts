@@ -43,6 +43,42 @@ export function vendorError(kind: VendorErrorKind, message: string, details: Ven
   return new VendorError(VENDOR, kind, message, details);
 }
 
+/** One of a mutation's `userErrors`: Jobber's message and the input path it is about. */
+export interface JobberUserError {
+  message: string;
+  /** e.g. `["attributes", "lineItems", "0", "name"]`. */
+  path: string[];
+}
+
+/**
+ * A mutation Jobber refused with `userErrors` (HTTP 200, nothing created): a `validation` VendorError that keeps
+ * Jobber's own messages and paths, so the API can show them (422) instead of our summary.
+ */
+export class JobberUserErrors extends VendorError {
+  constructor(
+    operation: string,
+    readonly userErrors: JobberUserError[],
+  ) {
+    const summary = userErrors.map((error) => `${error.path.join('.')}: ${error.message}`).join('; ');
+    super(VENDOR, 'validation', `${operation}: ${summary}`, { code: 'USER_ERRORS', cause: userErrors });
+    this.name = 'JobberUserErrors';
+  }
+}
+
+/** Jobber's userErrors behind a failed mutation; empty for any other failure. */
+export function vendorUserErrors(error: unknown): JobberUserError[] {
+  return error instanceof JobberUserErrors ? error.userErrors : [];
+}
+
+/** The `userErrors` list of a mutation payload, as we type it (Jobber's path is `[String!]!`). */
+export function parseUserErrors(value: unknown): JobberUserError[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((entry: { message?: unknown; path?: unknown }) => ({
+    message: typeof entry?.message === 'string' ? entry.message : String(entry?.message),
+    path: Array.isArray(entry?.path) ? entry.path.map(String) : [],
+  }));
+}
+
 function kindForStatus(status: number): VendorErrorKind {
   if (status === 401) return 'auth_expired';
   // A 403 means the grant lost access (app disconnected, permission removed): reconnecting is the only fix.

@@ -162,3 +162,34 @@ export const QUOTE_CREATE = /* GraphQL */ `
   }
   ${QUOTE_FIELDS}
 `;
+
+/**
+ * A client's quotes created after a time, with enough of their line items to recognise one we created: Jobber's
+ * `quotes(filter: { clientId, createdAt })` (QuoteFilterAttributes). `$lineItems` is one more than the quote we
+ * look for has, so a quote with extra items shows `hasNextPage` instead of costing a full page.
+ */
+export const CREATED_QUOTES = /* GraphQL */ `
+  query CreatedQuotes($first: Int!, $after: String, $filter: QuoteFilterAttributes, $lineItems: Int!) {
+    page: quotes(first: $first, after: $after, filter: $filter) {
+      nodes {
+        ...QuoteFields
+        createdAt
+        lineItems(first: $lineItems) {
+          nodes {
+            name
+            quantity
+            unitPrice
+          }
+          pageInfo {
+            hasNextPage
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+  ${QUOTE_FIELDS}
+`;

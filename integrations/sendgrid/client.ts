@@ -4,7 +4,8 @@ import type { MailContent } from '@sendgrid/helpers/classes/mail.js';
 import { MailService, type MailDataRequired } from '@sendgrid/mail';
 import { VendorError } from '../core/errors.js';
 import { toVendorError, VENDOR } from './errors.js';
-import { IDEMPOTENCY_KEY_ARG } from './payloads.js';
+import { activityQuery, parseActivityMessages } from './activity.js';
+import { IDEMPOTENCY_KEY_ARG, messageIdOf } from './payloads.js';
 
 export interface SendgridClientOptions {
   /** An API key (`SG.…`) with the `mail.send` scope: what a SendGrid connection stores as its access token. */
@@ -31,10 +32,27 @@ export interface AcceptedEmail {
   messageId: string;
 }
 
+export interface FindSentEmail {
+  /** The key the send carried in custom_args. */
+  idempotencyKey: string;
+  /** Only messages whose last event is at or after this time (e.g. when the send was first queued). */
+  notBefore?: Date;
+}
+
 export interface SendgridClient {
   /** 202 means queued, not delivered [vendor-facts §6]; delivery shows up on the Event Webhook. */
   sendEmail(send: EmailSend): Promise<AcceptedEmail>;
+  /**
+   * The send an earlier sendEmail with this key made, from SendGrid's Email Activity feed; null if none. The feed
+   * fills a few seconds after SendGrid accepts a send, so a null right after a crash is not proof that nothing
+   * went out: call it on a retry (Temporal's backoff gives the feed time), not straight after a failed send. It
+   * needs the paid Email Activity add-on and a key with `email_activity.read`, and allows 6 requests a minute.
+   */
+  findSent(query: FindSentEmail): Promise<AcceptedEmail | null>;
 }
+
+/** Rows per lookup: one send makes a row per recipient, and ours have one recipient. */
+const ACTIVITY_LIMIT = 10;
 
 export function createSendgridClient(options: SendgridClientOptions): SendgridClient {
   const client = new Client();
@@ -72,6 +90,22 @@ export function createSendgridClient(options: SendgridClientOptions): SendgridCl
         throw new VendorError(VENDOR, 'transient', `accepted (${response.statusCode}) without X-Message-Id`);
       }
       return { messageId };
+    },
+
+    async findSent(query) {
+      let body: unknown;
+      try {
+        [, body] = await client.request({
+          method: 'GET',
+          url: '/v3/messages',
+          qs: { query: activityQuery(query.idempotencyKey, query.notBefore), limit: ACTIVITY_LIMIT },
+        });
+      } catch (error) {
+        throw toVendorError(error);
+      }
+      // One row per recipient, all carrying the send's X-Message-Id in front of their own suffix.
+      const [first] = parseActivityMessages(body);
+      return first ? { messageId: messageIdOf(first.msgId) } : null;
     },
   };
 }

@@ -47,8 +47,25 @@ export interface UploadSlackFile {
   filename: string;
   data: Buffer;
   title?: string;
+  /** The text of the share message (shown above the file). */
   initialComment?: string;
   threadTs?: string;
+  /** A business id, never an attempt number: the share message carries it, which is how findUploadedFile works. */
+  idempotencyKey: string;
+}
+
+export interface FindUploadedSlackFile {
+  channel: string;
+  idempotencyKey: string;
+  /** Where the file was shared, for a threaded upload (history lists only top-level messages). */
+  threadTs?: string;
+  /** Only look at messages after this ts or time (e.g. when the upload was first queued). */
+  oldest?: string | Date;
+}
+
+/** An upload found again: its files and the message that shared them. */
+export interface UploadedSlackFile extends SentSlackMessage {
+  fileIds: string[];
 }
 
 export interface SlackClient {
@@ -71,8 +88,17 @@ export interface SlackClient {
     cursor?: string;
     limit?: number;
   }): Promise<Page<SlackMessage>>;
-  /** files upload v2 (get URL, upload bytes, complete), shared to the channel or thread. */
+  /**
+   * files upload v2 (get URL, upload bytes, complete), shared to the channel or thread by a message that carries
+   * the send marker in its blocks (so the comment goes in a block too: Slack ignores blocks next to initial_comment).
+   */
   uploadFile(file: UploadSlackFile): Promise<{ fileIds: string[] }>;
+  /**
+   * The files an earlier uploadFile with this key shared, from the share message in Slack's history; null if none.
+   * Slack shares a completed upload asynchronously, so right after a crash the message may still be on its way:
+   * call it on a retry, not straight after a failed upload.
+   */
+  findUploadedFile(query: FindUploadedSlackFile): Promise<UploadedSlackFile | null>;
 }
 
 /** Slack ts form ("seconds.micros") of a Date; a ts passes through. */
@@ -128,6 +154,26 @@ export function createSlackClient(options: SlackClientOptions): SlackClient {
     return { items: page.messages, nextCursor: page.nextCursor };
   };
 
+  /** The first message read (history: newest first; a thread: oldest first) with the key's marker that `accept`s. */
+  const findMarked = async (
+    query: FindSentSlackMessage,
+    accept: (message: SlackMessage) => boolean,
+  ): Promise<SlackMessage | null> => {
+    assertIdempotencyKey(query.idempotencyKey);
+    let cursor: string | undefined;
+    for (let page = 0; page < maxPages; page += 1) {
+      const found = query.threadTs
+        ? await replies({ channel: query.channel, threadTs: query.threadTs, cursor })
+        : await history({ channel: query.channel, cursor, ...(query.oldest ? { oldest: query.oldest } : {}) });
+      const match = found.items.find((item) => item.idempotencyKey === query.idempotencyKey && accept(item));
+      if (match) return match;
+      if (!found.nextCursor) return null;
+      cursor = found.nextCursor;
+    }
+    // Not found within the pages read is not proof of absence: re-sending now could duplicate, so say so.
+    throw new VendorError(VENDOR, 'conflict', `send ${query.idempotencyKey} not found in ${maxPages} pages`);
+  };
+
   return {
     vendor: VENDOR,
 
@@ -148,30 +194,27 @@ export function createSlackClient(options: SlackClientOptions): SlackClient {
     },
 
     async findSent(query) {
-      assertIdempotencyKey(query.idempotencyKey);
-      let cursor: string | undefined;
-      for (let page = 0; page < maxPages; page += 1) {
-        const found = query.threadTs
-          ? await replies({ channel: query.channel, threadTs: query.threadTs, cursor })
-          : await history({ channel: query.channel, cursor, ...(query.oldest ? { oldest: query.oldest } : {}) });
-        const match = found.items.find((item) => item.idempotencyKey === query.idempotencyKey);
-        if (match) return { channel: query.channel, ts: match.ts, threadTs: query.threadTs ?? null };
-        if (!found.nextCursor) return null;
-        cursor = found.nextCursor;
-      }
-      // Not found within the pages read is not proof of absence: re-sending now could duplicate, so say so.
-      throw new VendorError(VENDOR, 'conflict', `send ${query.idempotencyKey} not found in ${maxPages} pages`);
+      const match = await findMarked(query, () => true);
+      return match ? { channel: query.channel, ts: match.ts, threadTs: query.threadTs ?? null } : null;
+    },
+
+    async findUploadedFile(query) {
+      const match = await findMarked(query, (message) => message.fileIds.length > 0);
+      if (!match) return null;
+      return { channel: query.channel, ts: match.ts, threadTs: query.threadTs ?? null, fileIds: match.fileIds };
     },
 
     getConversationHistory: history,
     getThreadReplies: replies,
 
     async uploadFile(file) {
+      assertIdempotencyKey(file.idempotencyKey);
+      // No initial_comment: Slack ignores `blocks` when it is given, and the blocks carry the marker.
       const details = {
         file: file.data,
         filename: file.filename,
         ...(file.title ? { title: file.title } : {}),
-        ...(file.initialComment ? { initial_comment: file.initialComment } : {}),
+        blocks: markedBlocks(file.idempotencyKey, file.initialComment || file.title || file.filename),
       };
       const reply = await call(() =>
         web.filesUploadV2(

@@ -13,6 +13,11 @@ export interface FaultRule {
   latencyMs?: number;
   /** Never answer (the socket stays open until the client gives up). */
   hang?: boolean;
+  /**
+   * Handle the request (the vendor accepts it) and then never answer: the client is left not knowing that its
+   * send went through, the window in which a crashed or timed-out caller would otherwise send twice.
+   */
+  loseResponse?: boolean;
   /** Share of requests answered 200 with a body that is not valid JSON. */
   malformedRate?: number;
   /** Remove the rule after it has fired this many times. */
@@ -89,7 +94,14 @@ export class FaultBook {
         }
         if (rule.latencyMs && !rule.errorRate && !rule.throttleRate && !rule.malformedRate) this.fired(rule);
       }
+      const losing = this.matching(vendor, `${ctx.method} ${ctx.path}`).find((rule) => rule.loseResponse);
       await next();
+      if (losing) {
+        this.fired(losing);
+        ctx.respond = false;
+        // The answer is dropped: the connection stays open until the client gives up on it.
+        if (!ctx.res.socket?.destroyed) await new Promise<void>((resolve) => ctx.res.once('close', () => resolve()));
+      }
     };
   }
 }

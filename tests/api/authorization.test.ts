@@ -8,7 +8,8 @@ import { PERMISSIONS } from '../../api/auth/permissions.js';
 import type { AppDeps } from '../../api/deps.js';
 import { createRouter } from '../../api/routes/index.js';
 import type { UserRole } from '../../db/entities/enums.js';
-import { SecurityEvent, VendorConnection } from '../../db/entities/index.js';
+import { createCredentialsCipher } from '../../db/credentials-cipher.js';
+import { Message, SecurityEvent, VendorConnection } from '../../db/entities/index.js';
 import { startSync } from '../../temporal/workflow-starters.js';
 import { getHarness } from '../support/harness.js';
 import { createTestUser, login, startTestApi, type TestApi, type TestUser } from '../support/api.js';
@@ -25,6 +26,8 @@ interface Fixture {
   syncWorkflowId: string;
   /** A vendor connection made for this request (personal token, so nothing needs a vendor). */
   connectionId: string;
+  /** An inbound message made for this request. */
+  messageId: string;
 }
 
 /** A Jobber connection with a sync workflow of its own (no worker runs it: it only needs to exist). */
@@ -54,6 +57,39 @@ async function personalConnection(): Promise<string> {
   return connection.id;
 }
 
+/** An inbound SMS, for the routes that read one or mark it read. */
+async function inboundMessage(): Promise<string> {
+  const em = getHarness().orm.em.fork();
+  const message = em.create(Message, { channel: 'sms', direction: 'inbound', status: 'received', body: 'walk' });
+  await em.flush();
+  return message.id;
+}
+
+/**
+ * Twilio and Slack connections that can send, pointed at a closed port: no worker runs the deliveries the walk
+ * starts, and none of them may ever reach a vendor.
+ */
+async function sendingConnections(): Promise<void> {
+  const em = getHarness().orm.em.fork();
+  const cipher = createCredentialsCipher(getHarness().config.credentialsKey);
+  const nowhere = { endpointUrl: 'http://127.0.0.1:9/' };
+  em.create(VendorConnection, {
+    vendor: 'twilio',
+    externalAccountId: `AC-walk-${randomUUID()}`,
+    credentialsEncrypted: cipher.encrypt({
+      accessToken: 'walk',
+      endpoints: nowhere,
+      sender: { phoneNumber: '+15005550006' },
+    }),
+  });
+  em.create(VendorConnection, {
+    vendor: 'slack',
+    externalAccountId: `T-walk-${randomUUID()}`,
+    credentialsEncrypted: cipher.encrypt({ accessToken: 'xoxb-walk', endpoints: nowhere }),
+  });
+  await em.flush();
+}
+
 /**
  * One request against one route. `allowed` lists the roles that must get through; every other role must get 403
  * and an anonymous caller 401. `route` is the router's path template, so the walk can prove every route is covered.
@@ -67,10 +103,16 @@ interface Case {
   /** Prepares what the request needs (a sync workflow); runs before every request of the case. */
   setup?: 'running sync' | 'finished sync';
   allowed: readonly UserRole[];
+  /**
+   * What an allowed caller gets when the route's success needs more than the walk sets up (a vendor round trip,
+   * a job of the caller's): the handler's own answer, which proves the caller got past authorization.
+   */
+  authorizedStatus?: number;
 }
 
 const ALL = ROLES;
 const ADMIN = ['admin'] as const;
+const SENDERS = ['admin', 'user'] as const;
 const own = (fixture: Fixture) => fixture.caller?.id ?? fixture.other.id;
 
 const CASES: Case[] = [
@@ -256,6 +298,83 @@ const CASES: Case[] = [
     setup: 'finished sync',
     allowed: ADMIN,
   },
+  {
+    method: 'POST',
+    route: '/api/quotes',
+    name: 'create a quote (for a client that does not exist)',
+    path: () => '/api/quotes',
+    body: () => ({ clientId: randomUUID(), title: 'walk', lineItems: [{ name: 'x', quantity: 1, unitPrice: 1 }] }),
+    allowed: SENDERS,
+    authorizedStatus: 404,
+  },
+  ...(
+    [
+      ['PUT', '/schedule', 'reschedule a job', { scheduledStart: null }],
+      ['POST', '/calendar-event', 'update a job calendar event', undefined],
+      ['POST', '/documents', 'add a job document', { name: 'a.txt', mimeType: 'text/plain', contentBase64: 'YWJj' }],
+      ['GET', '/documents', 'list job documents', undefined],
+    ] as const
+  ).map(([method, suffix, name, body]): Case => ({
+    method,
+    route: `/api/jobs/:jobId${suffix}`,
+    name: `${name} (of a job that does not exist)`,
+    path: () => `/api/jobs/${randomUUID()}${suffix}`,
+    ...(body ? { body: () => body } : {}),
+    allowed: method === 'GET' ? ALL : SENDERS,
+    authorizedStatus: 404,
+  })),
+  ...(
+    [
+      ['GET', '', 'a job document'],
+      ['POST', '/slack', 'post a job document to Slack'],
+    ] as const
+  ).map(([method, suffix, name]): Case => ({
+    method,
+    route: `/api/jobs/:jobId/documents/:documentId${suffix}`,
+    name: `${name} (of a job that does not exist)`,
+    path: () => `/api/jobs/${randomUUID()}/documents/${randomUUID()}${suffix}`,
+    ...(method === 'POST' ? { body: () => ({ channel: 'C0WALK01' }) } : {}),
+    allowed: method === 'GET' ? ALL : SENDERS,
+    authorizedStatus: 404,
+  })),
+  { method: 'GET', route: '/api/messages', name: 'list messages', path: () => '/api/messages', allowed: ALL },
+  {
+    method: 'GET',
+    route: '/api/messages/threads',
+    name: 'message threads',
+    path: () => '/api/messages/threads',
+    allowed: ALL,
+  },
+  {
+    method: 'GET',
+    route: '/api/messages/:id',
+    name: 'a message',
+    path: (f) => `/api/messages/${f.messageId}`,
+    allowed: ALL,
+  },
+  {
+    method: 'POST',
+    route: '/api/messages/:id/read',
+    name: 'mark a message read',
+    path: (f) => `/api/messages/${f.messageId}/read`,
+    allowed: SENDERS,
+  },
+  {
+    method: 'POST',
+    route: '/api/messages',
+    name: 'send an SMS',
+    path: () => '/api/messages',
+    body: () => ({ channel: 'sms', to: '+15125550123', body: 'walk' }),
+    allowed: SENDERS,
+  },
+  {
+    method: 'POST',
+    route: '/api/messages/slack',
+    name: 'post to Slack',
+    path: () => '/api/messages/slack',
+    body: () => ({ channel: 'C0WALK0001', text: 'walk' }),
+    allowed: SENDERS,
+  },
 ];
 
 /** Every (method, path template) the API registers, read from the router itself. */
@@ -282,6 +401,7 @@ describe('authorization: every route × every role (and foreign resources)', fun
   before(async () => {
     api = await startTestApi();
     adminForSetup = await createTestUser('admin');
+    await sendingConnections();
   });
 
   after(async () => {
@@ -317,12 +437,14 @@ describe('authorization: every route × every role (and foreign resources)', fun
           ? await syncWorkflow(testCase.setup === 'running sync' ? 'running' : 'terminated')
           : '';
         const connectionId = await personalConnection();
+        const messageId = await inboundMessage();
         const fixture: Fixture = {
           caller: user,
           other,
           apiKeyId: key.body.apiKey.id as string,
           syncWorkflowId,
           connectionId,
+          messageId,
         };
         const body = testCase.body?.(fixture);
         const reply = await api.call(testCase.path(fixture), {
@@ -330,7 +452,8 @@ describe('authorization: every route × every role (and foreign resources)', fun
           ...(token ? { token } : {}),
           ...(body !== undefined ? { json: body } : {}),
         });
-        const expected = caller === 'anonymous' ? 401 : testCase.allowed.includes(caller) ? 'ok' : 403;
+        const expected =
+          caller === 'anonymous' ? 401 : testCase.allowed.includes(caller) ? (testCase.authorizedStatus ?? 'ok') : 403;
         const label = `${testCase.method} ${testCase.name} as ${caller}: ${reply.status} ${reply.text.slice(0, 120)}`;
         if (expected === 'ok' ? reply.status >= 300 : reply.status !== expected) violations.push(label);
       }

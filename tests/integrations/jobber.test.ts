@@ -2,7 +2,12 @@ import { expect } from 'chai';
 import { isVendorError, type VendorError } from '../../integrations/core/errors.js';
 import type { ResourceRecords } from '../../integrations/core/records.js';
 import type { OAuthCredentials, TokenSource } from '../../integrations/core/tokens.js';
-import { createJobberClient, type JobberClient } from '../../integrations/jobber/client.js';
+import {
+  createJobberClient,
+  vendorUserErrors,
+  type JobberClient,
+  type JobberQuoteCreateAttributes,
+} from '../../integrations/jobber/client.js';
 import { createJobberOAuth, type JobberOAuth } from '../../integrations/jobber/oauth.js';
 import type { JobberResource } from '../../integrations/jobber/queries.js';
 import type { Customer, Invoice, Job, Quote, World } from '../../sandbox/core/world.js';
@@ -359,6 +364,61 @@ describe('Jobber client', function () {
       expect(noName.message).to.match(/first name/);
       const noItems = await failure(client.createQuote({ clientId: encodeId('Client', 1), lineItems: [] }));
       expect(noItems.kind).to.equal('validation');
+    });
+
+    it('finds a created quote again by client, title and line items, and nothing that differs', async () => {
+      const customer = await client.createClient({ firstName: 'Grace', lastName: 'Hopper' });
+      const other = await client.createClient({ firstName: 'Alan', lastName: 'Turing' });
+      const notBefore = new Date();
+      const attributes: JobberQuoteCreateAttributes = {
+        clientId: customer.externalId,
+        title: 'Roof repair',
+        lineItems: [
+          { name: 'Shingles', quantity: 12, unitPrice: 8.25 },
+          { name: 'Labour', quantity: 3.5, unitPrice: 60 },
+        ],
+      };
+      // A decoy for the same client, created first: same title, other items.
+      await client.createQuote({ ...attributes, lineItems: [{ name: 'Gutters', quantity: 1, unitPrice: 99 }] });
+      const created = await client.createQuote(attributes);
+      expect(await client.findCreatedQuote({ ...attributes, notBefore })).to.deep.equal(created);
+
+      const [shingles, labour] = attributes.lineItems;
+      const lookAlikes: Array<Partial<JobberQuoteCreateAttributes>> = [
+        { title: 'Roof repairs' },
+        { lineItems: [{ ...shingles!, unitPrice: 8.26 }, labour!] },
+        { lineItems: [shingles!, { ...labour!, quantity: 3 }] },
+        { lineItems: [shingles!, { ...labour!, name: 'Labor' }] },
+        { lineItems: [shingles!] },
+        { lineItems: [shingles!, labour!, { name: 'Disposal', quantity: 1, unitPrice: 40 }] },
+        { lineItems: [labour!, shingles!] },
+        { clientId: other.externalId },
+      ];
+      for (const change of lookAlikes) {
+        const found = await client.findCreatedQuote({ ...attributes, ...change, notBefore });
+        expect(found, JSON.stringify(change)).to.equal(null);
+      }
+      const later = new Date(Date.now() + 60 * 60 * 1000);
+      expect(await client.findCreatedQuote({ ...attributes, notBefore: later })).to.equal(null);
+    });
+
+    it("refuses a blank line-item name with Jobber's message and path, creating nothing", async () => {
+      const world = running.sandbox.world;
+      const clientId = encodeId('Client', world.customers.find(clientVisible)!.key);
+      const quotesBefore = world.quotes.length;
+      const notBefore = new Date();
+      const attributes = { clientId, title: 'Fence', lineItems: [{ name: '  ', quantity: 1, unitPrice: 10 }] };
+      const error = await failure(client.createQuote(attributes));
+      expect(error.kind).to.equal('validation');
+      expect(error.retryable).to.equal(false);
+      expect(vendorUserErrors(error)).to.deep.equal([
+        { message: "Name can't be blank", path: ['attributes', 'lineItems', '0', 'name'] },
+      ]);
+      expect(running.sandbox.world.quotes).to.have.length(quotesBefore);
+      expect(await client.findCreatedQuote({ ...attributes, notBefore })).to.equal(null);
+      // Only Jobber's refusals carry userErrors.
+      await control(running, 'faults', { vendor: 'jobber', endpoint: '/api/graphql', errorRate: 1, times: 1 });
+      expect(vendorUserErrors(await failure(client.createQuote(attributes)))).to.deep.equal([]);
     });
   });
 

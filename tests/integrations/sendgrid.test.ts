@@ -1,7 +1,9 @@
 import { createServer } from 'node:net';
+import { Client } from '@sendgrid/client';
 import { expect } from 'chai';
 import type { VendorError, VendorErrorKind } from '../../integrations/core/errors.js';
 import { createSendgridClient, type EmailSend, type SendgridClient } from '../../integrations/sendgrid/client.js';
+import { toVendorError } from '../../integrations/sendgrid/errors.js';
 import { parseEventBatch } from '../../integrations/sendgrid/payloads.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { sendgridSimulatorWith, type SendgridSimulator } from '../../sandbox/vendors/sendgrid/index.js';
@@ -119,6 +121,57 @@ describe('integrations: SendGrid client', function () {
       }
       expect(() => parseEventBatch({ event: 'processed' })).to.throw(/not an array/);
       expect(() => parseEventBatch([{ event: 'processed' }])).to.throw(/sg_event_id/);
+    });
+  });
+
+  describe('finding a send again (Email Activity)', () => {
+    it('findSent finds the X-Message-Id of a send by its key, and null for a key never sent', async () => {
+      const notBefore = new Date();
+      const accepted = await sendgrid.sendEmail(email({ idempotencyKey: 'msg-201' }));
+      const other = await sendgrid.sendEmail(email({ idempotencyKey: 'msg-202', to: 'sam@example.com' }));
+      expect(other.messageId).to.not.equal(accepted.messageId);
+      expect(await sendgrid.findSent({ idempotencyKey: 'msg-201' })).to.deep.equal(accepted);
+      expect(await sendgrid.findSent({ idempotencyKey: 'msg-201', notBefore })).to.deep.equal(accepted);
+      expect(await sendgrid.findSent({ idempotencyKey: 'msg-202', notBefore })).to.deep.equal(other);
+      expect(await sendgrid.findSent({ idempotencyKey: 'msg-never-sent' })).to.equal(null);
+      // A key that is a prefix of a sent one is a different send.
+      expect(await sendgrid.findSent({ idempotencyKey: 'msg-20' })).to.equal(null);
+      const later = new Date(Date.now() + 60 * 60 * 1000);
+      expect(await sendgrid.findSent({ idempotencyKey: 'msg-201', notBefore: later })).to.equal(null);
+    });
+
+    it("SendGrid's 400 for a query it cannot parse is validation, and an unquotable key is refused first", async () => {
+      const raw = new Client();
+      raw.setApiKey(info.apiKey);
+      raw.setDefaultRequest('baseUrl', `${info.baseUrl}/`);
+      const refusal = await raw.request({ method: 'GET', url: '/v3/messages', qs: { query: 'bad_field="x"' } }).then(
+        () => expect.fail('the query should be refused'),
+        (error: unknown) => error,
+      );
+      const mapped = toVendorError(refusal);
+      expectKind(mapped, 'validation', false);
+      expect(mapped.details.status).to.equal(400);
+      expect(mapped.message).to.match(/'bad_field' is not a known field/);
+      expectKind(await vendorError(sendgrid.findSent({ idempotencyKey: 'msg-"1"' })), 'validation', false);
+    });
+
+    it('a key without email_activity.read is auth_revoked (403); a 7th lookup a minute is rate_limited', async () => {
+      const restricted = createSendgridClient({ apiKey: info.restrictedApiKey, endpointUrl: info.baseUrl });
+      const forbidden = await vendorError(restricted.findSent({ idempotencyKey: 'msg-201' }));
+      expectKind(forbidden, 'auth_revoked', false);
+      expect(forbidden.details.status).to.equal(403);
+      await control('/reset', {});
+      await control('/settings', { rateLimits: true });
+      try {
+        for (let lookup = 0; lookup < 6; lookup++) {
+          expect(await sendgrid.findSent({ idempotencyKey: `msg-${lookup}` })).to.equal(null);
+        }
+        const throttled = await vendorError(sendgrid.findSent({ idempotencyKey: 'msg-7' }));
+        expectKind(throttled, 'rate_limited', true);
+        expect(throttled.details.retryAfterMs).to.be.within(50_000, 61_000);
+      } finally {
+        await control('/settings', { rateLimits: false });
+      }
     });
   });
 

@@ -137,7 +137,13 @@ describe('integrations: Slack client', function () {
 
   it('uploads a file to a channel through files upload v2', async () => {
     const data = Buffer.from('job 42 checklist\n');
-    const { fileIds } = await client().uploadFile({ channel, filename: 'checklist.txt', data, title: 'Checklist' });
+    const { fileIds } = await client().uploadFile({
+      channel,
+      filename: 'checklist.txt',
+      data,
+      title: 'Checklist',
+      idempotencyKey: 'msg-file-1',
+    });
     const log = await deliveries('file');
     expect(log).to.have.length(1);
     expect(log[0]!.detail).to.include({
@@ -147,6 +153,44 @@ describe('integrations: Slack client', function () {
       size: data.length,
       sha256: createHash('sha256').update(data).digest('hex'),
     });
+  });
+
+  it('findUploadedFile finds an upload by its key, in the channel or the thread it was shared to', async () => {
+    const slack = client();
+    const before = new Date(Date.now() - 1_000);
+    const data = Buffer.from('%PDF-1.4 quote');
+    const uploaded = await slack.uploadFile({
+      channel,
+      filename: 'quote.pdf',
+      data,
+      initialComment: 'Your signed quote',
+      idempotencyKey: 'msg-doc-1',
+    });
+    const found = await slack.findUploadedFile({ channel, idempotencyKey: 'msg-doc-1', oldest: before });
+    expect(found).to.deep.include({ channel, threadTs: null, fileIds: uploaded.fileIds });
+    expect(found!.ts).to.be.a('string');
+    // The comment still reaches people: it is the text of the share message's marked block.
+    const [share] = (await slack.getConversationHistory({ channel, limit: 1 })).items;
+    expect(share).to.include({ ts: found!.ts, idempotencyKey: 'msg-doc-1' });
+    const [delivery] = await deliveries('file');
+    expect(JSON.stringify(delivery!.detail.blocks)).to.include('Your signed quote');
+
+    expect(await slack.findUploadedFile({ channel, idempotencyKey: 'msg-doc-never' })).to.equal(null);
+    // A plain message with a key is not an upload.
+    await slack.sendMessage({ channel, text: 'no file here', idempotencyKey: 'msg-doc-2' });
+    expect(await slack.findUploadedFile({ channel, idempotencyKey: 'msg-doc-2' })).to.equal(null);
+
+    const root = await slack.sendMessage({ channel, text: 'Quote Q-9', idempotencyKey: 'msg-doc-root' });
+    const threaded = await slack.uploadFile({
+      channel,
+      threadTs: root.ts,
+      filename: 'q9.pdf',
+      data,
+      idempotencyKey: 'msg-doc-3',
+    });
+    const inThread = await slack.findUploadedFile({ channel, threadTs: root.ts, idempotencyKey: 'msg-doc-3' });
+    expect(inThread).to.deep.include({ threadTs: root.ts, fileIds: threaded.fileIds });
+    expect(await slack.findUploadedFile({ channel, idempotencyKey: 'msg-doc-3' })).to.equal(null);
   });
 
   it('reads the marker from message metadata, which real Slack returns and the sandbox does not model', () => {
@@ -209,6 +253,9 @@ describe('integrations: Slack client', function () {
       const error = await rejection(client().sendMessage({ channel, text: 'x', idempotencyKey: 'k'.repeat(300) }));
       expectKind(error, 'validation', false);
       expect(await deliveries('slack_message')).to.have.length(0);
+      const upload = client().uploadFile({ channel, filename: 'a.txt', data: Buffer.from('a'), idempotencyKey: '' });
+      expectKind(await rejection(upload), 'validation', false);
+      expect(await deliveries('file')).to.have.length(0);
     });
   });
 });

@@ -246,6 +246,109 @@ describe('sandbox: Google simulator (Gmail, Drive)', function () {
       expect(stale.status).to.equal(404);
       expect(stale.data.error.errors[0]!.reason).to.equal('notFound');
     });
+
+    it('creates user labels (names unique regardless of case), applies them, and searches them by name', async () => {
+      const created = await gmail.users.labels.create({ userId: 'me', requestBody: { name: 'Clients/Follow up' } });
+      expect(created.data).to.deep.include({ name: 'Clients/Follow up', type: 'user', messageListVisibility: 'show' });
+      expect(created.data.id).to.match(/^Label_\d+$/);
+      const { data: listed } = await gmail.users.labels.list({ userId: 'me' });
+      expect(listed.labels!.filter((label) => label.type === 'user').map((label) => label.id)).to.include(
+        created.data.id,
+      );
+      expect(listed.labels!.find((label) => label.id === 'INBOX')).to.deep.equal({
+        id: 'INBOX',
+        name: 'INBOX',
+        type: 'system',
+      });
+
+      const duplicate = await failure(
+        gmail.users.labels.create({ userId: 'me', requestBody: { name: 'clients/follow UP' } }),
+      );
+      expect(duplicate.status).to.equal(409);
+      expect(
+        (await failure(gmail.users.labels.create({ userId: 'me', requestBody: { name: 'Inbox' } }))).status,
+      ).to.equal(400);
+
+      const email = running.sandbox.world.emails[3]!;
+      const id = `19${email.key.toString(16).padStart(14, '0')}`;
+      const unknown = await failure(
+        gmail.users.messages.modify({ userId: 'me', id, requestBody: { addLabelIds: ['Label_999'] } }),
+      );
+      expect(unknown.status).to.equal(400);
+      const modified = await gmail.users.messages.modify({
+        userId: 'me',
+        id,
+        requestBody: { addLabelIds: [created.data.id!] },
+      });
+      expect(modified.data.labelIds).to.include(created.data.id);
+      const found = await gmail.users.messages.list({ userId: 'me', q: 'label:clients-follow-up', maxResults: 500 });
+      expect(found.data.messages!.map((message) => message.id)).to.deep.equal([id]);
+      const none = await gmail.users.messages.list({ userId: 'me', q: 'label:clients-other' });
+      expect(none.data.messages).to.equal(undefined);
+    });
+
+    it('keeps a sent Message-ID and finds it with rfc822msgid:; fills in Message-ID, From and Date when absent', async () => {
+      const message = 'To: ann@example.com\r\nSubject: Keyed\r\nMessage-ID: <order-77@example.test>\r\n\r\nHello';
+      const sent = await gmail.users.messages.send({ userId: 'me', requestBody: { raw: base64url(message) } });
+      for (const q of ['rfc822msgid:<order-77@example.test>', 'rfc822msgid:order-77@example.test']) {
+        const { data } = await gmail.users.messages.list({ userId: 'me', q });
+        expect(data.messages, q).to.deep.equal([{ id: sent.data.id, threadId: sent.data.threadId }]);
+      }
+      const other = await gmail.users.messages.list({ userId: 'me', q: 'rfc822msgid:<order-78@example.test>' });
+      expect(other.data.messages).to.equal(undefined);
+      expect((await deliveries('email')).at(-1)).to.include({ rfc822MessageId: '<order-77@example.test>' });
+
+      const bare = await gmail.users.messages.send({
+        userId: 'me',
+        requestBody: { raw: base64url('To: bob@example.com\r\nSubject: Bare\r\n\r\nHi') },
+      });
+      const { data } = await gmail.users.messages.get({ userId: 'me', id: bare.data.id!, format: 'metadata' });
+      const headers = Object.fromEntries(data.payload!.headers!.map((header) => [header.name, header.value]));
+      expect(headers['Message-ID']).to.match(/^<[^<>@\s]+@mail\.gmail\.com>$/);
+      expect(headers.From).to.equal((await gmail.users.getProfile({ userId: 'me' })).data.emailAddress);
+      expect(Date.parse(headers.Date!)).to.be.closeTo(Date.now(), 60_000);
+      const byGenerated = await gmail.users.messages.list({ userId: 'me', q: `rfc822msgid:${headers['Message-ID']}` });
+      expect(byGenerated.data.messages!.map((message) => message.id)).to.deep.equal([bare.data.id]);
+    });
+
+    it('shows a sent multipart message as MIME parts with transfer-decoded bodies', async () => {
+      const text = 'Prix : 450 € — merci';
+      const html = '<p>Prix : 450 €</p>';
+      const message = [
+        'To: ann@example.com',
+        'Subject: Parts',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/alternative; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: text/plain; charset="UTF-8"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from(text).toString('base64'),
+        '--b1',
+        'Content-Type: text/html; charset="UTF-8"',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        '<p>Prix : 450 =E2=82=AC</p>',
+        '--b1--',
+        '',
+      ].join('\r\n');
+      const sent = await gmail.users.messages.send({ userId: 'me', requestBody: { raw: base64url(message) } });
+      expect((await deliveries('email')).at(-1)).to.include({ text });
+      const { data } = await gmail.users.messages.get({ userId: 'me', id: sent.data.id! });
+      const payload = data.payload!;
+      expect(payload).to.deep.include({ partId: '', mimeType: 'multipart/alternative', body: { size: 0 } });
+      const decoded = payload.parts!.map((part) => [
+        part.partId,
+        part.mimeType,
+        Buffer.from(part.body!.data!, 'base64url').toString(),
+      ]);
+      expect(decoded).to.deep.equal([
+        ['0', 'text/plain', text],
+        ['1', 'text/html', html],
+      ]);
+      expect(payload.parts![0]!.body!.size).to.equal(Buffer.byteLength(text));
+    });
   });
 
   describe('Drive v3', () => {
@@ -391,6 +494,28 @@ describe('sandbox: Google simulator (Gmail, Drive)', function () {
           },
         },
       });
+    });
+
+    it('finds files by appProperties and properties with `has { key and value }`', async () => {
+      const tagged = await drive.files.create({
+        requestBody: {
+          name: 'tagged.txt',
+          appProperties: { dashboardKey: "doc-9'a" },
+          properties: { kind: 'quote' },
+        },
+        fields: 'id,appProperties,properties',
+      });
+      expect(tagged.data.appProperties).to.deep.equal({ dashboardKey: "doc-9'a" });
+      const ids = async (q: string) => ((await drive.files.list({ q })).data.files ?? []).map((file) => file.id);
+      expect(
+        await ids("appProperties has { key='dashboardKey' and value='doc-9\\'a' } and trashed = false"),
+      ).to.deep.equal([tagged.data.id]);
+      expect(await ids("appProperties has { key='dashboardKey' and value='doc-9' }")).to.deep.equal([]);
+      // Public properties and private app properties are separate.
+      expect(await ids("properties has { key='dashboardKey' and value='doc-9\\'a' }")).to.deep.equal([]);
+      expect(await ids("properties has { key='kind' and value='quote' }")).to.deep.equal([tagged.data.id]);
+      const bad = await failure(drive.files.list({ q: "appProperties has { key='dashboardKey' }" }));
+      expect(bad.status).to.equal(400);
     });
 
     it('forgets Drive files and Gmail history on reset', async () => {

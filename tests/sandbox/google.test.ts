@@ -431,6 +431,53 @@ describe('sandbox: Google simulator (OAuth, Calendar)', function () {
       expect(noEnd.status).to.equal(400);
     });
 
+    it('honours a client-chosen event id: 409 duplicate on reuse (deleted too), 400 on a bad id', async () => {
+      const id = `visit${'0123456789abcdefghijklmnopqrstuv'.slice(0, 20)}`;
+      const body = {
+        id,
+        summary: 'Chosen id',
+        start: { dateTime: '2030-05-01T09:00:00Z' },
+        end: { dateTime: '2030-05-01T10:00:00Z' },
+      };
+      const inserted = await calendar.events.insert({ calendarId: 'primary', requestBody: body });
+      expect(inserted.data.id).to.equal(id);
+      expect(inserted.data.iCalUID).to.equal(`${id}@google.com`);
+      expect((await calendar.events.get({ calendarId: 'primary', eventId: id })).data.summary).to.equal('Chosen id');
+      const count = running.sandbox.world.calendarEvents.length;
+
+      const duplicate = await failure(
+        calendar.events.insert({ calendarId: 'primary', requestBody: { ...body, summary: 'Again' } }),
+      );
+      expect(duplicate.status).to.equal(409);
+      expect(duplicate.data.error).to.deep.include({ code: 409, message: 'The requested identifier already exists.' });
+      expect((duplicate.data.error as { errors: Array<{ reason: string }> }).errors[0]!.reason).to.equal('duplicate');
+      expect(running.sandbox.world.calendarEvents.length).to.equal(count);
+
+      await calendar.events.delete({ calendarId: 'primary', eventId: id });
+      const afterDelete = await failure(calendar.events.insert({ calendarId: 'primary', requestBody: body }));
+      expect(afterDelete.status).to.equal(409);
+      // A deleted event comes back by patching its status.
+      const restored = await calendar.events.patch({
+        calendarId: 'primary',
+        eventId: id,
+        requestBody: { status: 'confirmed' },
+      });
+      expect(restored.data.status).to.equal('confirmed');
+
+      // The derived id of a world event is taken as well.
+      const worldEvent = await failure(
+        calendar.events.insert({ calendarId: 'primary', requestBody: { ...body, id: eventId(0) } }),
+      );
+      expect(worldEvent.status).to.equal(409);
+      for (const bad of ['ABCDEFG', 'abcd', 'with-dash', `w${'x'.repeat(10)}`]) {
+        const invalid = await failure(
+          calendar.events.insert({ calendarId: 'primary', requestBody: { ...body, id: bad } }),
+        );
+        expect(invalid.status, bad).to.equal(400);
+      }
+      expect(running.sandbox.world.calendarEvents.length).to.equal(count);
+    });
+
     it("shows a job's customer as attendee through Google's copy of the customer", async () => {
       const world = running.sandbox.world;
       const event = world.calendarEvents.find((candidate) => {

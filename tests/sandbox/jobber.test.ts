@@ -342,6 +342,37 @@ describe('Jobber simulator', function () {
       expect(Date.parse(reply.job.startAt)).to.equal(Math.floor(job.startAt! / 1000) * 1000);
       expect(gid(reply.job.client.id)).to.equal(`gid://Jobber/Client/${80_000_000 + job.customerKey}`);
     });
+
+    it('filters quotes by clientId (QuoteFilterAttributes), alone and with createdAt', async () => {
+      const world = running.sandbox.world;
+      const visible = jobberCustomers(world);
+      const owner = world.quotes.find(
+        (quote) => !quote.deletedAt && visible.includes(world.customers[quote.customerKey]!),
+      )!.customerKey;
+      const clientId = Buffer.from(`gid://Jobber/Client/${80_000_000 + owner}`).toString('base64');
+      const since = new Date(Date.now() - 1000).toISOString();
+      const added = await gql(info).request<{ quoteCreate: { quote: { id: string } } }>(
+        `mutation Add($attributes: QuoteCreateAttributes!) { quoteCreate(attributes: $attributes) { quote { id } } }`,
+        { attributes: { clientId, title: 'Added', lineItems: [{ name: 'Visit', quantity: 1, unitPrice: 90 }] } },
+      );
+      const own = world.quotes.filter((quote) => quote.customerKey === owner && !quote.deletedAt);
+      expect(own.length, 'the owner has a seeded quote and the added one').to.be.at.least(2);
+      const query = `query Own($filter: QuoteFilterAttributes) {
+        quotes(first: 100, filter: $filter) { nodes { id client { id } } }
+      }`;
+      type Reply = { quotes: { nodes: Array<{ id: string; client: { id: string } }> } };
+      const mine = await gql(info).request<Reply>(query, { filter: { clientId } });
+      expect(mine.quotes.nodes.map((node) => gid(node.id))).to.deep.equal(
+        own.map((quote) => `gid://Jobber/Quote/${80_000_000 + quote.key}`),
+      );
+      expect(mine.quotes.nodes.every((node) => node.client.id === clientId)).to.equal(true);
+
+      const recent = await gql(info).request<Reply>(query, { filter: { clientId, createdAt: { after: since } } });
+      expect(recent.quotes.nodes.map((node) => node.id)).to.deep.equal([added.quoteCreate.quote.id]);
+
+      const nobody = Buffer.from('gid://Jobber/Client/1').toString('base64');
+      expect((await gql(info).request<Reply>(query, { filter: { clientId: nobody } })).quotes.nodes).to.deep.equal([]);
+    });
   });
 
   describe('query cost', () => {

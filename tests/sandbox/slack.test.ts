@@ -305,6 +305,43 @@ describe('sandbox: Slack Web API', () => {
     expect(unknown.data.error).to.equal('file_not_found');
   });
 
+  it('files.completeUploadExternal shares with blocks, and ignores them next to initial_comment', async () => {
+    const channel = world().slackChannels[3]!;
+    const blocks = [{ type: 'section', block_id: 'marker-1', text: { type: 'mrkdwn', text: 'Signed quote' } }];
+    const shared = await client().filesUploadV2({
+      channel_id: channel.id,
+      file: Buffer.from('%PDF-1.4'),
+      filename: 'quote.pdf',
+      blocks,
+    });
+    const fileId = (shared.files[0] as unknown as { files: Array<{ id: string }> }).files[0]!.id;
+    const [latest] = (await client().conversations.history({ channel: channel.id, limit: 1 })).messages ?? [];
+    expect(latest?.blocks).to.deep.equal(blocks);
+    expect(latest?.files?.map((file) => file.id)).to.deep.equal([fileId]);
+    expect((await deliveries('file'))[0]?.detail.blocks).to.deep.equal(blocks);
+
+    await client().filesUploadV2({
+      channel_id: channel.id,
+      file: Buffer.from('%PDF-1.4'),
+      filename: 'quote-2.pdf',
+      initial_comment: 'Here it is',
+      blocks,
+    });
+    const [commented] = (await client().conversations.history({ channel: channel.id, limit: 1 })).messages ?? [];
+    expect(commented).to.include({ text: 'Here it is' });
+    expect(commented?.blocks).to.equal(undefined);
+
+    const invalid = await rejection<WebAPIPlatformError>(
+      client().filesUploadV2({
+        channel_id: channel.id,
+        file: Buffer.from('x'),
+        filename: 'x.txt',
+        blocks: [{ text: 'no type' }] as unknown as typeof blocks,
+      }),
+    );
+    expect(invalid.data.error).to.equal('invalid_blocks');
+  });
+
   it('throttles per tier with 429 and Retry-After when rate limits are on', async () => {
     await control('/settings', { rateLimits: true });
     for (let call = 0; call < 3; call += 1) await client().conversations.list();

@@ -13,7 +13,7 @@ export interface TestWorker {
 /** A real Temporal worker with every workflow and activity, on a task queue of the test's own. */
 export async function startTestWorker(
   taskQueue: string,
-  options: { pageSize?: number } & VendorClientTuning = {},
+  options: { pageSize?: number; publicBaseUrl?: string } & VendorClientTuning = {},
 ): Promise<TestWorker> {
   const harness = getHarness();
   const worker = await Worker.create({
@@ -26,6 +26,8 @@ export async function startTestWorker(
       events: createRedisEventPublisher(harness.redis),
       credentials: createCredentialsCipher(harness.config.credentialsKey),
       vendors: defaultVendorClients(options.pageSize, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      // Where vendors post status reports (Twilio's StatusCallback); a test's own API server.
+      ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
     }),
   });
   const running = worker.run();

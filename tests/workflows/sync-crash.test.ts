@@ -1,39 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { SyncLog } from '../../db/entities/index.js';
 import { createJobberSimulator } from '../../sandbox/vendors/jobber/index.js';
 import { startSync } from '../../temporal/workflow-starters.js';
-import { WORKER_NODE_FLAGS } from '../../worker/node-flags.js';
 import { getHarness } from '../support/harness.js';
 import { startSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
+import { spawnWorkerProcess, until } from '../support/worker-process.js';
 import { snapshotUnifiedTables, UNIFIED_TABLES } from '../support/sync-snapshot.js';
-
-const workerMain = fileURLToPath(new URL('../../worker/main.js', import.meta.url));
 
 describe('a worker killed with SIGKILL in the middle of a full sync', function () {
   this.timeout(300_000);
   let fixture: SyncFixture;
   const workers: ChildProcess[] = [];
 
-  /** The real worker entry point (`npm start` runs the same), polling the fixture's task queue. */
   function startWorkerProcess(): ChildProcess {
-    const { config, databaseUrl, redisUrl, temporalAddress } = getHarness();
-    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, workerMain], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl,
-        TEMPORAL_ADDRESS: temporalAddress,
-        TEMPORAL_TASK_QUEUE: fixture.taskQueue,
-        JWT_SECRET: config.jwt.secret,
-        CREDENTIALS_KEY: config.credentialsKey,
-        LOG_LEVEL: 'silent',
-      },
-      // The worker's own logs (bundling, shutdown) would drown the test report.
-      stdio: 'ignore',
-    });
+    const child = spawnWorkerProcess(fixture.taskQueue);
     workers.push(child);
     return child;
   }
@@ -48,14 +29,6 @@ describe('a worker killed with SIGKILL in the middle of a full sync', function (
 
   async function storedPages(runId: string): Promise<number> {
     return getHarness().orm.em.fork().count(SyncLog, { runId, step: 'page_stored' });
-  }
-
-  async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 
   before(async () => {

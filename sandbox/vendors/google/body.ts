@@ -33,25 +33,34 @@ function parseHeaders(block: string): Record<string, string> {
   return headers;
 }
 
-/**
- * Splits a multipart body (RFC 2046) into parts. googleapis sends uploads as `multipart/related`: part 1 the JSON
- * metadata, part 2 the media, each with its own `content-type` [SDK: googleapis-common apirequest.js].
- */
-export function parseMultipart(body: Buffer, contentType: string): MimePart[] {
+/** The raw bytes (headers and body) of each part of a multipart body (RFC 2046), preamble and epilogue dropped. */
+export function splitMultipart(body: Buffer, contentType: string): Buffer[] {
   const boundary = contentTypeParam(contentType, 'boundary');
   if (!boundary) throw badRequest('Missing boundary in multipart body.');
   const delimiter = Buffer.from(`--${boundary}`);
   const separator = Buffer.from(`\r\n--${boundary}`);
   let position = body.indexOf(delimiter);
   if (position < 0) throw badRequest('Malformed multipart body.');
-  const parts: MimePart[] = [];
+  const parts: Buffer[] = [];
   for (;;) {
     let start = position + delimiter.length;
     if (body.subarray(start, start + 2).toString() === '--') break;
     if (body[start] === 13 && body[start + 1] === 10) start += 2;
     const next = body.indexOf(separator, start);
     if (next < 0) throw badRequest('Malformed multipart body.');
-    const part = body.subarray(start, next);
+    parts.push(body.subarray(start, next));
+    position = next + 2;
+  }
+  return parts;
+}
+
+/**
+ * Splits a multipart body into parts, each with its headers (names lower-cased) and its body, base64 decoded.
+ * googleapis sends uploads as `multipart/related`: part 1 the JSON metadata, part 2 the media, each with its own
+ * `content-type` [SDK: googleapis-common apirequest.js].
+ */
+export function parseMultipart(body: Buffer, contentType: string): MimePart[] {
+  return splitMultipart(body, contentType).map((part) => {
     const split = part.subarray(0, 2).toString() === '\r\n' ? 0 : part.indexOf('\r\n\r\n');
     if (split < 0) throw badRequest('Malformed multipart body.');
     const headers = parseHeaders(part.subarray(0, split).toString('utf8'));
@@ -59,8 +68,6 @@ export function parseMultipart(body: Buffer, contentType: string): MimePart[] {
     if (headers['content-transfer-encoding']?.toLowerCase() === 'base64') {
       content = Buffer.from(content.toString('ascii'), 'base64');
     }
-    parts.push({ headers, body: content });
-    position = next + 2;
-  }
-  return parts;
+    return { headers, body: content };
+  });
 }

@@ -12,6 +12,7 @@ export const SCOPES = {
   gmailModify: 'https://www.googleapis.com/auth/gmail.modify',
   gmailSend: 'https://www.googleapis.com/auth/gmail.send',
   gmailCompose: 'https://www.googleapis.com/auth/gmail.compose',
+  gmailLabels: 'https://www.googleapis.com/auth/gmail.labels',
   drive: 'https://www.googleapis.com/auth/drive',
   driveFile: 'https://www.googleapis.com/auth/drive.file',
   driveReadonly: 'https://www.googleapis.com/auth/drive.readonly',

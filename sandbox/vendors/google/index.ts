@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { Sandbox, VendorFactory, VendorSimulator, WorldChange } from '../../core/sandbox.js';
 import { requireAccessToken } from './auth.js';
+import { assignEventId } from './calendar/event-ids.js';
 import { followJob } from './calendar/writes.js';
 import { calendarRouter } from './calendar/routes.js';
 import { current, type GoogleDeps } from './context.js';
@@ -73,6 +74,9 @@ export function googleSimulator(options: GoogleSimulatorOptions = {}): VendorFac
         const { world, state } = current(deps);
         if (change.entity === 'email') recordWorldChange(state, world, change.key, change.action === 'create');
         if (change.entity === 'job' && change.action !== 'create') followJob(deps, change.key);
+        // An event made through the control API gets the derived id, or a variant if a client already took it.
+        if (change.entity === 'calendarEvent' && change.action === 'create')
+          assignEventId(state, change.key, undefined);
       },
     };
   };

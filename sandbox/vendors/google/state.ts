@@ -28,6 +28,14 @@ export interface HistoryRecord {
   labelIds: string[];
 }
 
+/** A label the user made (`users.labels.create`); system labels are fixed and not stored. */
+export interface UserLabel {
+  id: string;
+  name: string;
+  messageListVisibility: string;
+  labelListVisibility: string;
+}
+
 export interface Permission {
   kind: 'drive#permission';
   id: string;
@@ -70,6 +78,12 @@ export interface GoogleWorldState {
   /** The RFC 2822 bytes of messages sent through the API, for `format=raw`. */
   rawMessages: Map<number, string>;
   eventExtras: Map<number, EventExtras>;
+  /** Event ids the client chose on insert (Calendar lets it), by event key, and the reverse. */
+  eventIds: Map<number, string>;
+  eventKeys: Map<string, number>;
+  /** User labels by id (`Label_<n>`). */
+  userLabels: Map<string, UserLabel>;
+  labelsMinted: number;
   files: Map<string, DriveFile>;
   filesMinted: number;
 }
@@ -92,6 +106,10 @@ export class GoogleStates {
         labels: new Map(world.emails.map((email) => [email.key, [...email.labelIds]])),
         rawMessages: new Map(),
         eventExtras: new Map(),
+        eventIds: new Map(),
+        eventKeys: new Map(),
+        userLabels: new Map(),
+        labelsMinted: 0,
         files: new Map(),
         filesMinted: 0,
       };

@@ -20,6 +20,8 @@ export interface GraphqlContext extends ViewContext {
 }
 
 interface Filter {
+  /** QuoteFilterAttributes only (Jobber's schema has it there: "the encoded id of the client to filter by"). */
+  clientId?: string | null;
   updatedAt?: DateRange | null;
   createdAt?: DateRange | null;
   isLead?: boolean | null;
@@ -59,12 +61,19 @@ function workList<R extends Job | Quote | Invoice>(
 ) {
   const keep = matches(args.filter);
   const status = args.filter?.status?.toLowerCase();
+  const clientId = args.filter?.clientId;
+  // An id that names no client matches nothing (-1 is no key).
+  const clientKey = clientId === undefined || clientId === null ? undefined : (decodeId('Client', clientId) ?? -1);
   return connect(
     (fromKey) =>
       scan(
         table,
         fromKey,
-        (row) => workVisible(ctx.world, row) && keep(row) && (status === undefined || row.status === status),
+        (row) =>
+          workVisible(ctx.world, row) &&
+          keep(row) &&
+          (status === undefined || row.status === status) &&
+          (clientKey === undefined || row.customerKey === clientKey),
       ),
     args,
     ctx.maxPageSize,

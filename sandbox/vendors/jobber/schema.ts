@@ -26,6 +26,7 @@ export const SDL = /* GraphQL */ `
   }
 
   input QuoteFilterAttributes {
+    clientId: EncodedId
     updatedAt: Iso8601DateTimeRangeInput
     createdAt: Iso8601DateTimeRangeInput
     status: QuoteStatusTypeEnum

@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { Sandbox, VendorFactory, VendorSimulator } from '../../core/sandbox.js';
+import { filterMessages } from './activity.js';
 import { authenticate, requireScope, type AuthState } from './auth.js';
 import { MESSAGES, renderBody, renderErrors, SendgridError } from './errors.js';
 import { EventBatcher, EventSigner } from './event-webhook.js';
@@ -15,21 +16,31 @@ export interface SendgridSimulator extends VendorSimulator {
   flushEvents(): Promise<void>;
 }
 
+/** Email Activity "Filter all messages" [DOC]. */
+const ACTIVITY_PATH = '/v3/messages';
+
 /**
- * SendGrid v3 Mail Send and the signed Event Webhook. Point `@sendgrid/mail` at it with
- * `sgMail.setApiKey(info.apiKey)` and then `sgMail.client.setDefaultRequest('baseUrl', baseUrl + '/')`
- * (setApiKey resets the base URL, so the order matters).
+ * SendGrid v3 Mail Send, the signed Event Webhook and the Email Activity feed (`GET /v3/messages`). Point
+ * `@sendgrid/mail` at it with `sgMail.setApiKey(info.apiKey)` and then
+ * `sgMail.client.setDefaultRequest('baseUrl', baseUrl + '/')` (setApiKey resets the base URL, so the order matters).
  */
 export function createSendgridSimulator(sandbox: Sandbox, overrides: SendgridOptions = {}): SendgridSimulator {
   const options = resolveOptions(overrides);
   const settings = () => options;
   const signer = new EventSigner(options.eventWebhookPrivateKeyPem);
   const events = new EventBatcher(sandbox, settings, signer);
-  const limiter = new RateLimiter(() => options.rateLimit);
+  const limiter = new RateLimiter((path) =>
+    path.startsWith(ACTIVITY_PATH) ? options.activityRateLimit : options.rateLimit,
+  );
   const state = new SendState();
 
   const router = new Router<AuthState>();
   router.post('/v3/mail/send', requireScope('mail.send'), mailSend({ sandbox, options: settings, state, events }));
+  router.get(
+    ACTIVITY_PATH,
+    requireScope('email_activity.read'),
+    filterMessages(() => state.activity),
+  );
   router.get('/v3/scopes', (ctx) => {
     ctx.body = { scopes: ctx.state.scopes };
   });
@@ -42,7 +53,7 @@ export function createSendgridSimulator(sandbox: Sandbox, overrides: SendgridOpt
     sandbox.faults.middleware('sendgrid', {
       serverError: (ctx) => renderBody(ctx, 500, [{ field: null, message: MESSAGES.internal }]),
       throttled: (ctx) => {
-        ctx.set(limiter.exhausted());
+        ctx.set(limiter.exhausted(ctx.path));
         renderBody(ctx, 429, [{ field: null, message: MESSAGES.tooManyRequests }]);
       },
     }),
@@ -78,6 +89,7 @@ export function createSendgridSimulator(sandbox: Sandbox, overrides: SendgridOpt
         deferred: options.deferAddresses.source,
       },
       eventBatchWindowMs: options.eventBatchWindowMs,
+      activityRateLimit: options.activityRateLimit,
     }),
     reset: () => {
       state.reset();

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { text } from 'node:stream/consumers';
 import type { Middleware } from 'koa';
 import type { Sandbox } from '../../core/sandbox.js';
+import { activityForSend, type ActivityMessage } from './activity.js';
 import type { AuthState } from './auth.js';
 import { MESSAGES, SendgridError } from './errors.js';
 import type { EventBatcher } from './event-webhook.js';
@@ -18,10 +19,13 @@ export class SendState {
   sequence = 0;
   /** Suppression list: address (lower case) → the reason a `dropped` event gives. */
   readonly suppressed = new Map<string, string>();
+  /** What the Email Activity feed lists: a row per accepted send and recipient. */
+  readonly activity: ActivityMessage[] = [];
 
   reset(): void {
     this.sequence = 0;
     this.suppressed.clear();
+    this.activity.length = 0;
   }
 }
 
@@ -97,8 +101,8 @@ function deliveryDetail(sandbox: Sandbox, mail: MailSend, id: string): Record<st
 }
 
 /**
- * `POST /v3/mail/send`: validate, then 202 with an empty body and X-Message-Id, a delivery-log entry and Event
- * Webhook events. Sandbox mode validates only: no id, no delivery, no events.
+ * `POST /v3/mail/send`: validate, then 202 with an empty body and X-Message-Id, a delivery-log entry, Event
+ * Webhook events and Email Activity rows. Sandbox mode validates only: no id, no delivery, no events, no rows.
  */
 export function mailSend({ sandbox, options, state, events }: MailSendDeps): Middleware<AuthState> {
   return async (ctx) => {
@@ -126,7 +130,9 @@ export function mailSend({ sandbox, options, state, events }: MailSendDeps): Mid
     const at = Date.now();
     sandbox.deliveries.record('sendgrid', 'email', deliveryDetail(sandbox, mail, id));
     // Always computed: a bounce suppresses the address even when no webhook URL is configured.
-    const outcome = eventsForSend(mail, { messageId: id, sequence: state.sequence, at }, settings, state.suppressed);
+    const send = { messageId: id, sequence: state.sequence, at };
+    const outcome = eventsForSend(mail, send, settings, state.suppressed);
+    state.activity.push(...activityForSend(mail, send, outcome));
     if (sandbox.settings.webhookUrls.sendgrid) events.add(outcome);
     ctx.status = 202;
     ctx.set('X-Message-Id', id);

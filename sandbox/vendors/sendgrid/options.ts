@@ -2,6 +2,7 @@
 export const FULL_ACCESS_SCOPES = [
   'mail.send',
   'mail.batch.read',
+  'email_activity.read',
   'scopes.read',
   'user.webhooks.event.settings.read',
   'user.webhooks.event.test.create',
@@ -21,6 +22,8 @@ export interface SendgridOptions {
    * requests/s, 3P); default 10,000 per 1 s. UNVERIFIED.
    */
   rateLimit?: { limit: number; windowMs: number };
+  /** The Email Activity API's own window: "The current limit is 6 requests per minute" [DOC]. */
+  activityRateLimit?: { limit: number; windowMs: number };
   /** Status of a `mail_settings.sandbox_mode.enable` send. Default 200. UNVERIFIED (from memory). */
   sandboxModeStatus?: number;
   /**
@@ -61,6 +64,7 @@ export function resolveOptions(options: SendgridOptions): ResolvedOptions {
     },
     twilioEmailAuth: options.twilioEmailAuth ?? { username: 'sandbox-twilio-email', password: 'sandbox-password' },
     rateLimit: options.rateLimit ?? { limit: 10_000, windowMs: 1_000 },
+    activityRateLimit: options.activityRateLimit ?? { limit: 6, windowMs: 60_000 },
     sandboxModeStatus: options.sandboxModeStatus ?? 200,
     verifiedSenders: options.verifiedSenders ?? null,
     bounceAddresses: options.bounceAddresses ?? /^bounce[^@]*@/i,

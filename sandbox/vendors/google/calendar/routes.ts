@@ -6,8 +6,8 @@ import { requireScope } from '../auth.js';
 import { current, type GoogleDeps } from '../context.js';
 import { badRequest, GoogleError, notFound } from '../errors.js';
 import { SCOPES } from '../grants.js';
-import { eventKey } from '../ids.js';
 import { decodeCursor, encodeCursor, fingerprint, intParam, stringParam } from '../paging.js';
+import { calendarEventKey } from './event-ids.js';
 import { applyEventInput, insertEvent } from './writes.js';
 import { decodeSyncToken, encodeSyncToken, eventResource, type CalendarView } from './views.js';
 import { timestampParam } from './times.js';
@@ -40,8 +40,9 @@ function checkCalendar(deps: GoogleDeps, ctx: Context): string {
 }
 
 function findEvent(deps: GoogleDeps, id: string): CalendarEvent {
-  const key = eventKey(id);
-  const event = key === null ? undefined : deps.sandbox.world.calendarEvents[key];
+  const { world, state } = current(deps);
+  const key = calendarEventKey(state, world, id);
+  const event = key === null ? undefined : world.calendarEvents[key];
   if (!event) throw notFound();
   return event;
 }

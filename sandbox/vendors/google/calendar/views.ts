@@ -1,6 +1,6 @@
 import type { CalendarEvent, Customer, CustomerVariant, World } from '../../../core/world.js';
-import { eventId } from '../ids.js';
 import type { Attendee, GoogleWorldState } from '../state.js';
+import { calendarEventId } from './event-ids.js';
 
 /** RFC 3339 without milliseconds, as Calendar prints event times. */
 export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -37,7 +37,7 @@ export interface CalendarView {
 /** A world calendar event as a Calendar v3 Event resource. */
 export function eventResource(view: CalendarView, event: CalendarEvent): Record<string, unknown> {
   const extras = view.state.eventExtras.get(event.key) ?? {};
-  const id = eventId(event.key);
+  const id = calendarEventId(view.state, event.key);
   const timeZone = extras.timeZone ?? view.timeZone;
   const time = (ms: number) => (extras.allDay ? { date: date(ms) } : { dateTime: rfc3339(ms), timeZone });
   const attendees = attendeesOf(view.world, view.state, event);

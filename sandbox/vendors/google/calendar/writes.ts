@@ -1,11 +1,12 @@
 import type { CalendarEvent } from '../../../core/world.js';
 import { current, type GoogleDeps } from '../context.js';
 import { badRequest, GoogleError } from '../errors.js';
-import { eventId } from '../ids.js';
 import type { Attendee, EventExtras } from '../state.js';
+import { assignEventId, calendarEventId, checkClientEventId } from './event-ids.js';
 import { parseEventTime, type EventTime } from './times.js';
 
 interface EventInput {
+  id?: unknown;
   summary?: unknown;
   description?: unknown;
   location?: unknown;
@@ -80,7 +81,7 @@ function record(deps: GoogleDeps, action: string, event: CalendarEvent, write: W
   deps.sandbox.deliveries.record('google', 'calendar_event', {
     action,
     calendarId: write.calendarId,
-    eventId: eventId(event.key),
+    eventId: calendarEventId(current(deps).state, event.key),
     summary: event.summary,
     location: event.location,
     start: new Date(event.startAt).toISOString(),
@@ -90,13 +91,17 @@ function record(deps: GoogleDeps, action: string, event: CalendarEvent, write: W
   });
 }
 
-/** `events.insert`: a new world calendar event (so every view of the world sees it) and a delivery record. */
+/**
+ * `events.insert`: a new world calendar event (so every view of the world sees it) and a delivery record. The
+ * client may choose the id; inserting a taken one is 409 and changes nothing.
+ */
 export function insertEvent(deps: GoogleDeps, body: unknown, write: WriteContext): CalendarEvent {
   const input = (body ?? {}) as EventInput;
+  const { world, state } = current(deps);
+  const chosenId = input.id === undefined ? undefined : checkClientEventId(state, world, input.id);
   const start = parseEventTime(input.start, 'start');
   const end = parseEventTime(input.end, 'end');
   checkRange(start, end);
-  const { world, state } = current(deps);
   const now = Date.now();
   const event: CalendarEvent = {
     key: world.calendarEvents.length,
@@ -115,6 +120,7 @@ export function insertEvent(deps: GoogleDeps, body: unknown, write: WriteContext
   applyFields(event, extras, input);
   event.sequence = world.changeCounter++;
   world.calendarEvents.push(event);
+  assignEventId(state, event.key, chosenId);
   state.eventExtras.set(event.key, extras);
   record(deps, 'insert', event, write, extras);
   return event;

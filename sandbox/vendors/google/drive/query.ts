@@ -6,7 +6,7 @@ type Predicate = (file: DriveFile) => boolean;
 const invalidQuery = () =>
   new GoogleError(400, 'invalid', 'Invalid Value', { locationType: 'parameter', location: 'q' });
 
-const TOKEN = /\s*(?:'((?:[^'\\]|\\.)*)'|(!=|<=|>=|=|<|>|\(|\))|([A-Za-z_][\w.]*)|(\S))/y;
+const TOKEN = /\s*(?:'((?:[^'\\]|\\.)*)'|(!=|<=|>=|=|<|>|\(|\)|\{|\})|([A-Za-z_][\w.]*)|(\S))/y;
 
 function tokenize(q: string): Array<{ kind: 'string' | 'op' | 'word'; text: string }> {
   const tokens: Array<{ kind: 'string' | 'op' | 'word'; text: string }> = [];
@@ -48,7 +48,8 @@ function compare(actual: string | number, op: string, expected: string | number)
 /**
  * The subset of Drive's search syntax the sandbox understands: `name` (=, !=, contains), `mimeType` (=, !=,
  * contains), `fullText contains`, `'<id>' in parents`, `trashed`/`starred` = true|false, `createdTime` and
- * `modifiedTime` comparisons, combined with and/or/not and parentheses. Anything else is 400 "Invalid Value".
+ * `modifiedTime` comparisons, `properties has { key='k' and value='v' }` and the same for `appProperties` [DOC:
+ * Drive search terms], combined with and/or/not and parentheses. Anything else is 400 "Invalid Value".
  */
 export function parseDriveQuery(q: string, rootId: string): Predicate {
   const tokens = tokenize(q);
@@ -60,6 +61,25 @@ export function parseDriveQuery(q: string, rootId: string): Predicate {
     return token;
   };
   const word = (text: string) => peek()?.kind === 'word' && peek()!.text.toLowerCase() === text;
+
+  const takeExactly = (kind: 'op' | 'word', text: string) => {
+    const token = take();
+    if (token.kind !== kind || token.text.toLowerCase() !== text) throw invalidQuery();
+  };
+  /** `{ key='…' and value='…' }` after `properties has` / `appProperties has`. */
+  const propertyClause = (field: 'properties' | 'appProperties'): Predicate => {
+    takeExactly('op', '{');
+    takeExactly('word', 'key');
+    takeExactly('op', '=');
+    const key = take();
+    takeExactly('word', 'and');
+    takeExactly('word', 'value');
+    takeExactly('op', '=');
+    const value = take();
+    takeExactly('op', '}');
+    if (key.kind !== 'string' || value.kind !== 'string') throw invalidQuery();
+    return (file) => file[field]?.[key.text] === value.text;
+  };
 
   const clause = (): Predicate => {
     const first = take();
@@ -73,6 +93,10 @@ export function parseDriveQuery(q: string, rootId: string): Predicate {
     }
     if (first.kind !== 'word') throw invalidQuery();
     const field = first.text;
+    if ((field === 'properties' || field === 'appProperties') && word('has')) {
+      position += 1;
+      return propertyClause(field);
+    }
     const operator = take();
     const op = operator.kind === 'word' ? operator.text.toLowerCase() : operator.text;
     const value = take();

@@ -7,12 +7,25 @@ const UNITS: Record<string, number> = { d: DAY, m: 30 * DAY, y: 365 * DAY };
 
 const contains = (field: string, text: string) => field.toLowerCase().includes(text.toLowerCase());
 
+/** What some search terms need beyond the message record: the mailbox's labels and the Message-ID header. */
+export interface SearchContext {
+  /** The ids of the user labels a `label:` term names. */
+  userLabelIdsNamed(name: string): string[];
+  /** The message's RFC 822 Message-ID header, angle brackets included. */
+  messageIdOf(email: EmailMessage): string | undefined;
+}
+
+const NO_CONTEXT: SearchContext = { userLabelIdsNamed: () => [], messageIdOf: () => undefined };
+
+/** A Message-ID without its angle brackets, which `rfc822msgid:` accepts either way. */
+const bareMessageId = (value: string) => value.trim().replace(/^<(.*)>$/, '$1');
+
 function dateOf(value: string): number {
   const [year, month, day] = value.split(/[/-]/).map(Number);
   return Date.UTC(year ?? 1970, (month ?? 1) - 1, day ?? 1);
 }
 
-function term(operator: string | undefined, value: string, now: number): Predicate {
+function term(operator: string | undefined, value: string, now: number, context: SearchContext): Predicate {
   const upper = value.toUpperCase();
   switch (operator?.toLowerCase()) {
     case 'is':
@@ -21,8 +34,18 @@ function term(operator: string | undefined, value: string, now: number): Predica
     case 'in':
       if (upper === 'ANYWHERE') return () => true;
       return (email) => email.labelIds.includes(upper);
-    case 'label':
-      return (email) => email.labelIds.some((label) => label.toUpperCase() === upper.replace(/-/g, '_'));
+    case 'label': {
+      const userLabels = context.userLabelIdsNamed(value);
+      return (email) =>
+        email.labelIds.some((label) => label.toUpperCase() === upper.replace(/-/g, '_') || userLabels.includes(label));
+    }
+    case 'rfc822msgid': {
+      const wanted = bareMessageId(value);
+      return (email) => {
+        const header = context.messageIdOf(email);
+        return header !== undefined && bareMessageId(header) === wanted;
+      };
+    }
     case 'from':
       return (email) => contains(email.from, value);
     case 'to':
@@ -50,16 +73,21 @@ function term(operator: string | undefined, value: string, now: number): Predica
 
 /**
  * A small subset of Gmail search (`q`): `is:`, `in:`, `label:`, `from:`, `to:`, `subject:`, `after:`, `before:`,
- * `newer_than:`, `older_than:`, quoted phrases, bare words and `-` negation, all ANDed.
+ * `newer_than:`, `older_than:`, `rfc822msgid:` (the Message-ID header [DOC: Gmail search operators]), quoted
+ * phrases, bare words and `-` negation, all ANDed.
  */
-export function parseSearch(q: string, now = Date.now()): { matches: Predicate; mentionsSpamOrTrash: boolean } {
+export function parseSearch(
+  q: string,
+  context: SearchContext = NO_CONTEXT,
+  now = Date.now(),
+): { matches: Predicate; mentionsSpamOrTrash: boolean } {
   const predicates: Predicate[] = [];
   let mentionsSpamOrTrash = false;
   for (const match of q.matchAll(/(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))/g)) {
     const [, negate, operator, quoted, bare] = match;
     const value = quoted ?? bare ?? '';
     if (operator?.toLowerCase() === 'in' && /^(spam|trash|anywhere)$/i.test(value)) mentionsSpamOrTrash = true;
-    const predicate = term(operator, value, now);
+    const predicate = term(operator, value, now, context);
     predicates.push(negate ? (email) => !predicate(email) : predicate);
   }
   return { matches: (email) => predicates.every((predicate) => predicate(email)), mentionsSpamOrTrash };

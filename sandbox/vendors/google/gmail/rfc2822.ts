@@ -1,5 +1,5 @@
 import type { EmailMessage } from '../../../core/world.js';
-import { contentTypeParam, parseMultipart } from '../body.js';
+import { contentTypeParam, splitMultipart } from '../body.js';
 
 export interface Header {
   name: string;
@@ -37,6 +37,9 @@ function decodeQuotedPrintable(text: string): Buffer {
 }
 
 function splitHeaders(raw: Buffer): { headers: Header[]; body: Buffer } {
+  // No header block at all (a MIME part may have none): the body starts after the first line break.
+  if (raw[0] === 10) return { headers: [], body: raw.subarray(1) };
+  if (raw[0] === 13 && raw[1] === 10) return { headers: [], body: raw.subarray(2) };
   let split = raw.indexOf('\r\n\r\n');
   let gap = 4;
   if (split < 0) {
@@ -64,34 +67,68 @@ function splitHeaders(raw: Buffer): { headers: Header[]; body: Buffer } {
   return { headers, body: split < 0 ? Buffer.alloc(0) : raw.subarray(split + gap) };
 }
 
+/** The header block of a message alone (the body is not read). */
+export const messageHeaders = (raw: Buffer): Header[] => splitHeaders(raw).headers;
+
 export const headerValue = (headers: Header[], name: string): string | undefined =>
   headers.find((header) => header.name.toLowerCase() === name.toLowerCase())?.value;
 
-function textOf(headers: Header[], body: Buffer): string {
-  const type = headerValue(headers, 'content-type') ?? 'text/plain';
-  if (/^multipart\//i.test(type)) {
-    const crlfBody = body.includes('\r\n') ? body : Buffer.from(body.toString('utf8').replace(/\n/g, '\r\n'));
-    for (const part of parseMultipart(crlfBody, type)) {
-      const partHeaders = Object.entries(part.headers).map(([name, value]) => ({ name, value }));
-      const text = textOf(partHeaders, part.body);
-      if (text) return text;
-    }
-    return '';
-  }
-  if (!/^text\/plain/i.test(type)) return '';
+/** One node of Gmail's `payload` (a MessagePart): a leaf carries its decoded body, a multipart its parts. */
+export interface MessagePart {
+  partId: string;
+  mimeType: string;
+  filename: string;
+  headers: Header[];
+  body: { size: number; data?: string };
+  parts?: MessagePart[];
+}
+
+function decodeBody(headers: Header[], body: Buffer): Buffer {
   const encoding = headerValue(headers, 'content-transfer-encoding')?.toLowerCase();
-  if (encoding === 'base64') return Buffer.from(body.toString('ascii'), 'base64').toString('utf8');
-  if (encoding === 'quoted-printable') return decodeQuotedPrintable(body.toString('latin1')).toString('utf8');
-  return body.toString('utf8');
+  if (encoding === 'base64') return Buffer.from(body.toString('ascii'), 'base64');
+  if (encoding === 'quoted-printable') return decodeQuotedPrintable(body.toString('latin1'));
+  return body;
+}
+
+/**
+ * A MIME entity as Gmail's MessagePart tree: part ids "" for the message, "0", "1" for its parts, "0.1" below
+ * them; bodies transfer-decoded and base64url-encoded; multipart containers have an empty body [DOC: Message].
+ */
+export function mimeTree(raw: Buffer, partId = ''): MessagePart {
+  const { headers, body } = splitHeaders(raw);
+  const contentType = headerValue(headers, 'content-type') ?? 'text/plain';
+  const mimeType = contentType.split(';')[0]!.trim().toLowerCase();
+  const disposition = headerValue(headers, 'content-disposition') ?? '';
+  const filename = contentTypeParam(disposition, 'filename') ?? contentTypeParam(contentType, 'name') ?? '';
+  if (mimeType.startsWith('multipart/') && contentTypeParam(contentType, 'boundary')) {
+    const crlfBody = body.includes('\r\n') ? body : Buffer.from(body.toString('utf8').replace(/\n/g, '\r\n'));
+    const parts = splitMultipart(crlfBody, contentType).map((part, index) =>
+      mimeTree(part, partId === '' ? String(index) : `${partId}.${index}`),
+    );
+    return { partId, mimeType, filename, headers, body: { size: 0 }, parts };
+  }
+  const content = decodeBody(headers, body);
+  return { partId, mimeType, filename, headers, body: { size: content.length, data: content.toString('base64url') } };
+}
+
+/** The first text/plain leaf's text, depth first. */
+function firstText(part: MessagePart): string | null {
+  if (part.parts) {
+    for (const child of part.parts) {
+      const text = firstText(child);
+      if (text !== null) return text;
+    }
+    return null;
+  }
+  return part.mimeType === 'text/plain' && part.body.data !== undefined
+    ? Buffer.from(part.body.data, 'base64url').toString('utf8')
+    : null;
 }
 
 /** Reads an RFC 2822 message: its headers (unfolded, encoded words decoded) and its plain-text body. */
 export function parseMessage(raw: Buffer): ParsedMessage {
-  const { headers, body } = splitHeaders(raw);
-  const contentType = headerValue(headers, 'content-type') ?? '';
-  const text =
-    /^multipart\//i.test(contentType) && !contentTypeParam(contentType, 'boundary') ? '' : textOf(headers, body);
-  return { headers, text };
+  const tree = mimeTree(raw);
+  return { headers: tree.headers, text: firstText(tree) ?? '' };
 }
 
 /** The addresses in an address-list header: `"Ann" <ann@x.com>, bob@y.com` → both addresses. */

@@ -10,17 +10,16 @@ import { messageKey } from '../ids.js';
 import { decodeCursor, encodeCursor, fingerprint, intParam, listParam, stringParam } from '../paging.js';
 import { parseHistoryId, presentHistoryId } from '../state.js';
 import { historyResource, recordHistory, recordMatches } from './history.js';
+import { createLabel, isKnownLabel, labelList, userLabelIdsNamed } from './labels.js';
 import { parseSearch } from './query.js';
 import { sendJson, sendUpload } from './send.js';
-import { messageRef, messageResource, parseFormat } from './views.js';
+import { messageIdOf, messageRef, messageResource, parseFormat } from './views.js';
 
 const READ = [SCOPES.mail, SCOPES.gmailReadonly, SCOPES.gmailModify];
 const SEND = [SCOPES.mail, SCOPES.gmailModify, SCOPES.gmailSend, SCOPES.gmailCompose];
 const MODIFY = [SCOPES.mail, SCOPES.gmailModify];
 
-const SYSTEM_LABELS = ['INBOX', 'SPAM', 'TRASH', 'UNREAD', 'STARRED', 'IMPORTANT', 'SENT', 'DRAFT'];
-const CATEGORY_LABELS = ['CATEGORY_PERSONAL', 'CATEGORY_SOCIAL', 'CATEGORY_PROMOTIONS', 'CATEGORY_UPDATES'];
-const isLabel = (id: string) => SYSTEM_LABELS.includes(id) || CATEGORY_LABELS.includes(id) || /^Label_\d+$/.test(id);
+const LABELS = [...MODIFY, SCOPES.gmailLabels];
 
 const entityNotFound = () =>
   new GoogleError(404, 'notFound', 'Requested entity was not found.', { status: 'NOT_FOUND' });
@@ -62,11 +61,15 @@ export function gmailRouter(deps: GoogleDeps): Router {
   });
 
   router.get(`${user}/labels`, (ctx) => {
-    requireScope(ctx, READ);
+    requireScope(ctx, [...READ, SCOPES.gmailLabels]);
     checkUser(deps, ctx);
-    ctx.body = {
-      labels: [...SYSTEM_LABELS, ...CATEGORY_LABELS].map((id) => ({ id, name: id, type: 'system' })),
-    };
+    ctx.body = { labels: labelList(current(deps).state) };
+  });
+
+  router.post(`${user}/labels`, json, (ctx) => {
+    requireScope(ctx, LABELS);
+    checkUser(deps, ctx);
+    ctx.body = { ...createLabel(current(deps).state, ctx.request.body), type: 'user' };
   });
 
   router.get(`${user}/messages`, (ctx) => {
@@ -76,7 +79,10 @@ export function gmailRouter(deps: GoogleDeps): Router {
     const query = ctx.query;
     const maxResults = intParam(query.maxResults, 'maxResults', { min: 1, max: 500, fallback: 100, clamp: true });
     const labelIds = listParam(query.labelIds);
-    const search = parseSearch(stringParam(query.q) ?? '');
+    const search = parseSearch(stringParam(query.q) ?? '', {
+      userLabelIdsNamed: (name) => userLabelIdsNamed(state, name),
+      messageIdOf: (email) => messageIdOf(state, email),
+    });
     const includeSpamTrash =
       stringParam(query.includeSpamTrash) === 'true' ||
       search.mentionsSpamOrTrash ||
@@ -131,7 +137,7 @@ export function gmailRouter(deps: GoogleDeps): Router {
     const body = (ctx.request.body ?? {}) as { addLabelIds?: unknown; removeLabelIds?: unknown };
     const add = listParam(body.addLabelIds);
     const remove = listParam(body.removeLabelIds);
-    const invalid = [...add, ...remove].find((label) => !isLabel(label));
+    const invalid = [...add, ...remove].find((label) => !isKnownLabel(current(deps).state, label));
     if (invalid) throw new GoogleError(400, 'invalidArgument', `Invalid label: ${invalid}`);
     const labelsAdded = add.filter((label) => !email.labelIds.includes(label));
     const labelsRemoved = remove.filter((label) => email.labelIds.includes(label) && !add.includes(label));

@@ -6,7 +6,8 @@ import { badRequest, GoogleError } from '../errors.js';
 import { messageId, messageKey } from '../ids.js';
 import { stringParam } from '../paging.js';
 import { recordHistory } from './history.js';
-import { addresses, headerValue, parseMessage } from './rfc2822.js';
+import { addresses, headerValue, parseMessage, rfc2822Date, type Header } from './rfc2822.js';
+import { messageIdOf } from './views.js';
 
 const invalidArgument = (message: string) => new GoogleError(400, 'invalidArgument', message);
 
@@ -15,6 +16,20 @@ function withoutBcc(text: string): string {
   const blank = /\r?\n\r?\n/.exec(text);
   const cut = blank ? blank.index + (blank[0].startsWith('\r') ? 2 : 1) : text.length;
   return text.slice(0, cut).replace(/^Bcc:.*\r?\n(?:[ \t].*\r?\n)*/im, '') + text.slice(cut);
+}
+
+/**
+ * Gmail completes what the sender left out: From (the account), a Message-ID of its own and the Date. A
+ * Message-ID the sender wrote is kept, so the message can be found again with `rfc822msgid:` (UNVERIFIED for API
+ * sends: Gmail documents the search operator, not whether it ever replaces the header).
+ */
+function completeHeaders(raw: string, headers: Header[], key: number, now: number, from: string): string {
+  const added = [
+    ...(headerValue(headers, 'from') ? [] : [`From: ${from}`]),
+    ...(headerValue(headers, 'message-id') ? [] : [`Message-ID: <${messageId(key)}.sandbox@mail.gmail.com>`]),
+    ...(headerValue(headers, 'date') ? [] : [`Date: ${rfc2822Date(now)}`]),
+  ];
+  return added.length === 0 ? raw : `${added.join('\r\n')}\r\n${raw}`;
 }
 
 /**
@@ -31,6 +46,7 @@ export function sendRaw(deps: GoogleDeps, raw: Buffer, threadId: string | undefi
   const { world, state } = current(deps);
   const subject = headerValue(parsed.headers, 'subject') ?? '';
   const key = world.emails.length;
+  const now = Date.now();
   const threadKey = threadId === undefined ? null : messageKey(threadId);
   const email: EmailMessage = {
     key,
@@ -40,12 +56,12 @@ export function sendRaw(deps: GoogleDeps, raw: Buffer, threadId: string | undefi
     to: to.join(', '),
     subject,
     body: parsed.text,
-    sentAt: Date.now(),
+    sentAt: now,
     labelIds: ['SENT'],
     historyId: world.changeCounter++,
   };
   world.emails.push(email);
-  state.rawMessages.set(key, withoutBcc(raw.toString('utf8')));
+  state.rawMessages.set(key, completeHeaders(withoutBcc(raw.toString('utf8')), parsed.headers, key, now, email.from));
   recordHistory(state, email, { messageAdded: true });
   deps.sandbox.deliveries.record('google', 'email', {
     messageId: messageId(key),
@@ -56,6 +72,7 @@ export function sendRaw(deps: GoogleDeps, raw: Buffer, threadId: string | undefi
     bcc,
     subject,
     text: parsed.text,
+    rfc822MessageId: messageIdOf(state, email) ?? null,
     size: raw.length,
   });
   return email;

@@ -2,7 +2,7 @@ import type { EmailMessage } from '../../../core/world.js';
 import { invalidParameter } from '../errors.js';
 import { messageId } from '../ids.js';
 import { presentHistoryId, type GoogleWorldState } from '../state.js';
-import { composeMessage, headerValue, parseMessage, worldHeaders, type Header } from './rfc2822.js';
+import { composeMessage, headerValue, messageHeaders, mimeTree, worldHeaders, type Header } from './rfc2822.js';
 
 export const FORMATS = ['full', 'metadata', 'minimal', 'raw'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -19,7 +19,14 @@ export function rawOf(state: GoogleWorldState, email: EmailMessage): string {
 
 function headersOf(state: GoogleWorldState, email: EmailMessage): Header[] {
   const raw = state.rawMessages.get(email.key);
-  return raw ? parseMessage(Buffer.from(raw)).headers : worldHeaders(email, messageId(email.key));
+  return raw ? messageHeaders(Buffer.from(raw)) : worldHeaders(email, messageId(email.key));
+}
+
+/** The message's Message-ID header (what `rfc822msgid:` searches). */
+export function messageIdOf(state: GoogleWorldState, email: EmailMessage): string | undefined {
+  const raw = state.rawMessages.get(email.key);
+  if (raw === undefined) return headerValue(worldHeaders(email, messageId(email.key)), 'message-id');
+  return headerValue(messageHeaders(Buffer.from(raw)), 'message-id');
 }
 
 export const messageRef = (email: EmailMessage) => ({ id: messageId(email.key), threadId: messageId(email.threadKey) });
@@ -42,6 +49,9 @@ export function messageResource(
   };
   if (format === 'minimal') return base;
   if (format === 'raw') return { ...base, raw: Buffer.from(raw).toString('base64url') };
+  const stored = state.rawMessages.get(email.key);
+  // A sent message has its own MIME structure; world mail is a single text/plain part.
+  if (format === 'full' && stored !== undefined) return { ...base, payload: mimeTree(Buffer.from(stored)) };
   let headers = headersOf(state, email);
   if (format === 'metadata' && metadataHeaders.length > 0) {
     const wanted = metadataHeaders.map((name) => name.toLowerCase());

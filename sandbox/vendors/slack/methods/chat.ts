@@ -9,7 +9,8 @@ import { callerOf, type SlackMethod } from './types.js';
 const MAX_TEXT = 40_000;
 const MAX_BLOCKS = 50;
 
-function parseBlocks(value: unknown): unknown[] | undefined {
+/** A `blocks` argument: at most 50 blocks, each an object with a `type`; `invalid_blocks` otherwise. */
+export function parseBlocks(value: unknown): unknown[] | undefined {
   if (value === undefined) return undefined;
   const valid =
     Array.isArray(value) &&

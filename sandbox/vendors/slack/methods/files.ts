@@ -7,6 +7,7 @@ import { SLACK_IDENTITY, workspaceUrl } from '../identity.js';
 import { invalidArgument, optionalInt, optionalJson, optionalString, requiredString, type Args } from '../request.js';
 import type { CompletedFile, SlackState } from '../state.js';
 import { findChannel, findMessage } from '../views.js';
+import { parseBlocks } from './chat.js';
 import { nextTs } from './conversations.js';
 import { callerOf, type SlackMethod } from './types.js';
 
@@ -114,8 +115,9 @@ function shareMessage(sandbox: Sandbox, channelKey: number, threadTs: string | n
 }
 
 /**
- * Step 3: completes the uploads, optionally sharing them to a channel (or thread) with an initial comment. Each
- * file becomes a `file` delivery; a share also becomes a message in the channel.
+ * Step 3: completes the uploads, optionally sharing them to a channel (or thread) with an initial comment or
+ * blocks. Each file becomes a `file` delivery; a share also becomes a message in the channel, carrying the
+ * blocks. "If the initial_comment field is provided, the blocks field is ignored" [DOC: files.completeUploadExternal].
  */
 export const filesCompleteUploadExternal: SlackMethod = {
   tier: 'tier4',
@@ -131,6 +133,8 @@ export const filesCompleteUploadExternal: SlackMethod = {
     const parent = channel && threadTs !== undefined ? findMessage(world, channel, threadTs) : undefined;
     if (threadTs !== undefined && !parent) throw new SlackApiError('invalid_thread_ts');
     const comment = optionalString(call.args, 'initial_comment');
+    const givenBlocks = parseBlocks(optionalJson(call.args, 'blocks', 'invalid_blocks'));
+    const blocks = comment === undefined ? givenBlocks : undefined;
     const pending = entries.map((entry: { id?: unknown; title?: unknown }) => {
       const token = typeof entry?.id === 'string' ? call.state.uploadToken(entry.id) : '';
       const upload = call.state.uploads.get(token);
@@ -162,6 +166,7 @@ export const filesCompleteUploadExternal: SlackMethod = {
         channel: channel?.id ?? null,
         threadTs: threadTs ?? null,
         initialComment: comment ?? null,
+        ...(blocks ? { blocks } : {}),
         user: upload.userId,
       });
       return fileView(file, mimeOf(file.filename));
@@ -172,7 +177,10 @@ export const filesCompleteUploadExternal: SlackMethod = {
       const message = shareMessage(call.sandbox, channel.key, rootTs, userId);
       message.text = comment ?? '';
       world.slackMessages.push(message);
-      call.state.extras.set(message.key, { fileIds: files.map((file) => String(file.id)) });
+      call.state.extras.set(message.key, {
+        fileIds: files.map((file) => String(file.id)),
+        ...(blocks ? { blocks } : {}),
+      });
       call.posted(message);
     }
     return { ok: true, files };

@@ -1,0 +1,74 @@
+import type { Context } from 'koa';
+import type { ConnectionSecrets } from '../../../activities/vendor-clients.js';
+import { createCredentialsCipher, CredentialsUnreadableError } from '../../../db/credentials-cipher.js';
+import type { Vendor } from '../../../db/entities/enums.js';
+import { VendorConnection } from '../../../db/entities/index.js';
+import { recordSecurityEvent } from '../../../db/repositories/security-events.js';
+import type { AppDeps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+
+/**
+ * What a receiver's signature check hands to its handler (which runs after input validation), per request. A
+ * WeakMap rather than `ctx.state`: each receiver keeps its own typed record, and it goes away with the request.
+ */
+export function verifiedRequests<T extends { connectionId: string }>() {
+  const byRequest = new WeakMap<Context, T>();
+  return {
+    set(ctx: Context, verified: T): void {
+      byRequest.set(ctx, verified);
+    },
+    get(ctx: Context): T {
+      const verified = byRequest.get(ctx);
+      if (!verified) throw new Error('a webhook handler ran without its signature check');
+      return verified;
+    },
+  };
+}
+
+/** One connection's secrets, a candidate key for a webhook's signature. */
+export interface WebhookKey {
+  connectionId: string;
+  secrets: ConnectionSecrets;
+}
+
+/**
+ * The secrets of a vendor's connections (of one vendor account, when the webhook names it). A connection whose
+ * credentials no longer decrypt cannot verify anything; it is logged and skipped rather than failing the others.
+ */
+export function webhookKeys(deps: AppDeps): (vendor: Vendor, externalAccountId?: string) => Promise<WebhookKey[]> {
+  const cipher = createCredentialsCipher(deps.config.credentialsKey);
+  return async (vendor, externalAccountId) => {
+    const connections = await deps.orm.em
+      .fork()
+      .find(
+        VendorConnection,
+        { vendor, ...(externalAccountId !== undefined ? { externalAccountId } : {}) },
+        { orderBy: { createdAt: 'asc' } },
+      );
+    return connections.flatMap((connection) => {
+      if (!connection.credentialsEncrypted) return [];
+      try {
+        const secrets = cipher.decrypt(connection.credentialsEncrypted) as ConnectionSecrets;
+        return [{ connectionId: connection.id, secrets }];
+      } catch (error) {
+        if (!(error instanceof CredentialsUnreadableError)) throw error;
+        deps.logger.error({ vendor, connectionId: connection.id }, 'webhook: connection credentials are unreadable');
+        return [];
+      }
+    });
+  };
+}
+
+/**
+ * Refuses a webhook whose signature is missing or wrong: a critical security event (someone is posting to our
+ * receiver without the vendor's key), then 401. The reason stays in the event; the caller learns nothing more.
+ */
+export async function refuseWebhook(deps: AppDeps, ctx: Context, vendor: Vendor, reason: string): Promise<never> {
+  await recordSecurityEvent(deps.orm.em.fork(), {
+    type: 'webhook_signature_invalid',
+    ip: ctx.ip,
+    userAgent: ctx.get('User-Agent') || null,
+    details: { vendor, reason, path: ctx.path },
+  });
+  throw new AppError('webhook_signature_invalid', 401, 'Missing or invalid webhook signature');
+}
