@@ -7,6 +7,7 @@ import { createSendgridSimulator } from '../../sandbox/vendors/sendgrid/index.js
 import { createSlackSimulator } from '../../sandbox/vendors/slack/index.js';
 import { createTwilioSimulator } from '../../sandbox/vendors/twilio/index.js';
 import { startMessageDelivery } from '../../temporal/action-starters.js';
+import { startTestWorker } from '../support/worker.js';
 import { getHarness } from '../support/harness.js';
 import { startSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
 import { killWorkerProcess, spawnWorkerProcess, until } from '../support/worker-process.js';
@@ -139,5 +140,31 @@ describe('a worker killed after the vendor accepted a send', function () {
     expect(rows.every((row) => row.sendAttempts === 2)).to.equal(true);
     const found = await em.fork().find(SyncLog, { resourceType: 'message', step: 'found_sent' });
     expect(found.map((step) => step.resourceId).sort()).to.deep.equal(messages.map((message) => message.id).sort());
+  });
+
+  it('fails a message the vendor refuses (an invalid number) with the vendor reason, without retrying', async () => {
+    const em = getHarness().orm.em.fork();
+    const message = em.create(Message, {
+      channel: 'sms',
+      direction: 'outbound',
+      vendor: 'twilio',
+      connection: fixture.connections.twilio!.id,
+      toAddress: '+12',
+      body: 'Refused by Twilio',
+    });
+    await em.flush();
+    const smsBefore = (await deliveries('twilio', 'sms')).length;
+    const worker = await startTestWorker(fixture.taskQueue);
+    try {
+      const handle = await startMessageDelivery(getHarness().temporalClient, fixture.taskQueue, message);
+      expect(await handle.result()).to.deep.equal({ status: 'failed' });
+    } finally {
+      await worker.stop();
+    }
+    const row = await em.fork().findOneOrFail(Message, { id: message.id });
+    expect(row.failureCode).to.equal('21211');
+    expect(row.failureReason).to.contain('is not a valid phone number');
+    expect(row.sendAttempts).to.equal(1);
+    expect((await deliveries('twilio', 'sms')).length).to.equal(smsBefore);
   });
 });
