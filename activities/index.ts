@@ -1,4 +1,5 @@
 import { createConnectionHealthActivities } from './connection-health.activities.js';
+import { createCustomEventActivities } from './custom-events.activities.js';
 import type { ActivityDeps } from './deps.js';
 import { createInboundMessageActivities } from './inbound-messages.activities.js';
 import { createMessagingActivities } from './messaging.activities.js';
@@ -6,6 +7,8 @@ import { createQuoteActivities } from './quote.activities.js';
 import { createJobCalendarActivities } from './job-calendar.activities.js';
 import { createJobDocumentActivities } from './job-documents.activities.js';
 import { createOAuthConnectionActivities } from './oauth-connection.activities.js';
+import { createSlackMentionActivities } from './slack-mentions.activities.js';
+import { createSlackReactionActivities } from './slack-reactions.activities.js';
 import { createSyncLogActivities } from './sync-log.activities.js';
 import { createSyncActivities } from './sync.activities.js';
 
@@ -21,6 +24,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createQuoteActivities(deps),
     ...createJobCalendarActivities(deps),
     ...createJobDocumentActivities(deps),
+    ...createSlackMentionActivities(deps),
+    ...createSlackReactionActivities(deps),
+    ...createCustomEventActivities(deps),
   };
 }
 

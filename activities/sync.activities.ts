@@ -2,6 +2,7 @@ import type { SyncResource } from '../integrations/core/records.js';
 import { VendorConnection } from '../db/entities/vendor-connection.js';
 import { recordSyncStep } from '../db/repositories/sync-log.js';
 import { reconcileDeletions } from '../db/repositories/vendor-records.js';
+import type { PassRequest } from '../workflows/sync-signals.js';
 import type { ActivityDeps } from './deps.js';
 import { connectionClient, FULL_LISTING_VIA_CHANGES, loadConnection, stepOf, type SyncMode } from './sync-context.js';
 import { createPageSync, type SyncCounts } from './sync-pages.js';
@@ -38,7 +39,7 @@ export function createSyncActivities(deps: ActivityDeps) {
       resource: SyncResource;
       mode: SyncMode;
       /** The signals this pass answers (webhooks naming changed records, schedules). */
-      requests?: Array<{ reason?: string; externalIds?: string[] }>;
+      requests?: PassRequest[];
     }): Promise<SyncStart> {
       const em = orm.em.fork();
       const connection = await loadConnection(em, input.connectionId);

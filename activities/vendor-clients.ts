@@ -25,9 +25,10 @@ export interface ConnectionSecrets extends StoredCredentials {
   sender?: { phoneNumber?: string; messagingServiceSid?: string; email?: string; name?: string };
   /**
    * What the API checks this vendor's webhooks with: SendGrid's Event Webhook verification key (base64 DER, as its
-   * settings page shows it), Slack's signing secret. Twilio signs with the auth token (`accessToken`).
+   * settings page shows it), Slack's signing secret, QuickBooks' webhook verifier token. Twilio signs with the auth
+   * token (`accessToken`), Jobber with the OAuth client secret (`oauth.clientSecret`).
    */
-  webhook?: { publicKey?: string; signingSecret?: string };
+  webhook?: { publicKey?: string; signingSecret?: string; verifierToken?: string };
 }
 
 export interface ConnectionRef {

@@ -28,6 +28,11 @@ export interface OAuthApp {
   /** Registered at the vendor; the vendor sends the browser back here with `code` and `state`. */
   readonly redirectUri: string;
   readonly endpoints?: VendorEndpoints;
+  /**
+   * QuickBooks only: the app's webhook verifier token (developer portal), the key of `intuit-signature`. Jobber
+   * signs its webhooks with `clientSecret`.
+   */
+  readonly webhookVerifierToken?: string;
   /** True when these are the vendor sandbox's built-in apps (no credentials configured). */
   readonly sandbox: boolean;
 }
@@ -54,6 +59,7 @@ const properties: Record<string, unknown> = {
   PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
   OAUTH_REDIRECT_BASE_URL: url,
   SANDBOX_MODE: { type: 'string', enum: ['auto', 'on', 'off'], default: 'auto' },
+  QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: text,
 };
 const dependencies: Record<string, string[]> = {};
 for (const prefix of Object.values(ENV_PREFIX)) {
@@ -69,7 +75,10 @@ const parse = envParser<Record<string, string | number | undefined>>({ type: 'ob
  * identity and index files), and the paths where each simulator serves the vendor's OAuth endpoints.
  * tests/api/connections.test.ts checks these against the running sandbox's `GET /_sandbox`.
  */
-const SANDBOX_APPS: Record<OAuthVendor, { clientId: string; clientSecret: string; paths: Record<string, string> }> = {
+const SANDBOX_APPS: Record<
+  OAuthVendor,
+  { clientId: string; clientSecret: string; webhookVerifierToken?: string; paths: Record<string, string> }
+> = {
   jobber: {
     clientId: 'sandbox-jobber-client-id',
     clientSecret: 'sandbox-jobber-client-secret',
@@ -78,6 +87,7 @@ const SANDBOX_APPS: Record<OAuthVendor, { clientId: string; clientSecret: string
   quickbooks: {
     clientId: 'ABsandboxQuickbooksClientId0000000000000000000000',
     clientSecret: 'sandbox-quickbooks-client-secret-000000000',
+    webhookVerifierToken: 'sandbox-quickbooks-verifier-token',
     paths: { authorizeUrl: '/connect/oauth2', tokenUrl: '/oauth2/v1/tokens/bearer', v3EndpointBaseUrl: '/v3/company/' },
   },
   google: {
@@ -101,7 +111,7 @@ function sandboxModeOn(env: NodeJS.ProcessEnv, mode: unknown): boolean {
 function sandboxApp(env: NodeJS.ProcessEnv, vendor: OAuthVendor, redirectUri: string): OAuthApp {
   const sandbox = loadSandboxConfig(env);
   const base = `http://${sandbox.host}:${sandbox.port + 1 + SANDBOX_VENDORS.indexOf(vendor)}`;
-  const { clientId, clientSecret, paths } = SANDBOX_APPS[vendor];
+  const { clientId, clientSecret, webhookVerifierToken, paths } = SANDBOX_APPS[vendor];
   const at = (name: string) => (paths[name] === undefined ? undefined : `${base}${paths[name]}`);
   const apiUrl = at(API_URL_FIELD[vendor]);
   return {
@@ -112,6 +122,7 @@ function sandboxApp(env: NodeJS.ProcessEnv, vendor: OAuthVendor, redirectUri: st
     ...(at('tokenInfoUrl') ? { tokenInfoUrl: at('tokenInfoUrl')! } : {}),
     redirectUri,
     ...(apiUrl ? { endpoints: { [API_URL_FIELD[vendor]]: apiUrl } } : {}),
+    ...(webhookVerifierToken ? { webhookVerifierToken } : {}),
     sandbox: true,
   };
 }
@@ -143,6 +154,9 @@ export function loadOAuthApps(env: NodeJS.ProcessEnv = process.env): OAuthApps {
       ...(value('TOKEN_URL') ? { tokenUrl: value('TOKEN_URL') } : {}),
       redirectUri,
       ...(apiUrl ? { endpoints: { [API_URL_FIELD[vendor]]: apiUrl } } : {}),
+      ...(vendor === 'quickbooks' && parsed.QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN
+        ? { webhookVerifierToken: String(parsed.QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN) }
+        : {}),
       sandbox: false,
     });
   }

@@ -11,6 +11,20 @@ import type { RunningSandbox } from './server.js';
 const ajv = new Ajv({ allErrors: true });
 const vendor = { type: 'string', enum: SANDBOX_VENDORS };
 const rate = { type: 'number', minimum: 0, maximum: 1 };
+/** A reaction on one Slack message, named by world key or by channel (id or name) and ts. */
+const slackReaction = {
+  type: 'object',
+  properties: {
+    messageKey: { type: 'integer', minimum: 0 },
+    channel: { type: 'string', minLength: 1 },
+    ts: { type: 'string', minLength: 1 },
+    name: { type: 'string', pattern: "^:?[a-z0-9_+'-]+:?$" },
+    user: { type: 'string', minLength: 1 },
+  },
+  required: ['name', 'user'],
+  anyOf: [{ required: ['messageKey'] }, { required: ['channel', 'ts'] }],
+  additionalProperties: false,
+};
 
 const schemas = {
   reset: {
@@ -58,6 +72,7 @@ const schemas = {
           'calendarEvent',
           'email',
           'slackMessage',
+          'slackReaction',
           'sms',
         ],
       },
@@ -67,6 +82,8 @@ const schemas = {
     },
     required: ['entity', 'action'],
     additionalProperties: false,
+    if: { properties: { entity: { const: 'slackReaction' } } },
+    then: { properties: { action: { enum: ['create', 'delete'] }, changes: slackReaction }, required: ['changes'] },
   },
   settings: {
     type: 'object',

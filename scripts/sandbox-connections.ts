@@ -69,6 +69,7 @@ export function sandboxConnection(vendor: Vendor, info: SandboxInfo): SandboxCon
             tokenUrl: text(info, 'tokenUrl'),
           },
           endpoints: { v3EndpointBaseUrl: text(info, 'v3EndpointBaseUrl') },
+          webhook: { verifierToken: text(info, 'webhookVerifierToken') },
         },
       };
     case 'google':

@@ -17,4 +17,21 @@ export const workflowIds = {
   jobCalendar: (jobId: string) => `job-calendar:${jobId}`,
   /** Uploads and shares one job document on Drive. */
   shareDocument: (documentId: string) => `share-document:${documentId}`,
+  /** One answer per mention of our app: Slack's redelivery of the event joins (or finds) the first run. */
+  slackMention: (connectionId: string, channel: string, ts: string) => `slack-mention:${connectionId}:${channel}:${ts}`,
+  /** One application per reaction event: the event's time and what it did name it. */
+  slackReaction: (
+    connectionId: string,
+    channel: string,
+    ts: string,
+    eventTs: string,
+    reaction: string,
+    user: string,
+    action: 'added' | 'removed',
+  ) => `slack-reaction:${connectionId}:${channel}:${ts}:${eventTs}:${reaction}:${user}:${action}`,
+  /**
+   * One handling per custom-source event. The sender chooses the event id (any text up to 200 characters), so the id
+   * carries its SHA-256 (base64url, computed by the caller: workflows import this file and have no crypto).
+   */
+  customEvent: (source: string, eventIdDigest: string) => `custom-event:${source}:${eventIdDigest}`,
 } as const;

@@ -61,13 +61,20 @@ export function requestSyncPass(
   resource: SyncResource,
   reason: string,
   externalIds?: string[],
+  webhookEventId?: string,
 ): Promise<WorkflowHandle<typeof syncConnection>> {
   return client.workflow.signalWithStart<typeof syncConnection, [PassRequest?]>('syncConnection', {
     workflowId: workflowIds.sync(connection.id, resource),
     taskQueue,
     args: [{ connectionId: connection.id, resource, mode: 'incremental' }],
     signal: requestIncrementalSignal,
-    signalArgs: [{ reason, ...(externalIds?.length ? { externalIds: externalIds.slice(0, 100) } : {}) }],
+    signalArgs: [
+      {
+        reason,
+        ...(externalIds?.length ? { externalIds: externalIds.slice(0, 100) } : {}),
+        ...(webhookEventId ? { webhookEventId } : {}),
+      },
+    ],
     typedSearchAttributes: syncSearchAttributes(connection, resource, 'incremental'),
   });
 }

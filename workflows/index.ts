@@ -8,3 +8,6 @@ export { receiveInboundMessage } from './record-inbound-message.js';
 export { createQuote } from './create-quote.js';
 export { keepJobCalendarEvent } from './keep-job-calendar.js';
 export { shareJobDocumentOnDrive } from './share-job-document.js';
+export { handleSlackMention } from './handle-slack-mention.js';
+export { trackSlackReaction } from './track-slack-reaction.js';
+export { receiveCustomEvent } from './receive-custom-event.js';

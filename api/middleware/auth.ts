@@ -4,8 +4,10 @@ import jwt from 'jsonwebtoken';
 import koaJwt from 'koa-jwt';
 import type { Context, Middleware, Next } from 'koa';
 import type { Config } from '../../config/env.js';
-import { ApiKey } from '../../db/entities/index.js';
-import { apiKeySecretMatches, looksLikeApiKey, parseApiKey } from '../auth/api-keys.js';
+import { recordSecurityEvent } from '../../db/repositories/security-events.js';
+import { lookUpApiKey } from '../auth/api-key-lookup.js';
+import { grantsRestApi, REST_API_SCOPE } from '../auth/api-key-scopes.js';
+import { looksLikeApiKey } from '../auth/api-keys.js';
 import { accessRevocations } from '../auth/revocation.js';
 import { accessTokenVerifyOptions, hasAccessTokenShape, type AccessTokenClaims } from '../auth/tokens.js';
 import { AppError } from '../errors.js';
@@ -51,27 +53,30 @@ function principalFromClaims(claims: AccessTokenClaims): Principal {
   return { kind: 'user', userId: claims.sub, role: claims.role, sessionId: claims.sid };
 }
 
-async function principalFromApiKey(orm: MikroORM, presented: string): Promise<Principal> {
-  const parsed = parseApiKey(presented);
-  if (!parsed) throw invalidCredentials();
-  const em = orm.em.fork();
-  const key = await em.findOne(ApiKey, { keyPrefix: parsed.keyPrefix }, { populate: ['createdBy'] });
-  const now = new Date();
-  if (
-    !key ||
-    !apiKeySecretMatches(parsed.secret, key.keyHash) ||
-    key.revokedAt ||
-    (key.expiresAt && key.expiresAt <= now) ||
-    // A key acts for the admin who made it: it stops working when that account is deactivated or deleted.
-    !key.createdBy?.getEntity().active
-  ) {
-    throw invalidCredentials();
+/**
+ * A usable key acts at its role on the REST API only when it carries the `api` scope; a key made for a custom
+ * webhook source is refused here with 403 (its credentials are fine, its reach is not) and the refusal is logged.
+ */
+async function principalFromApiKey(orm: MikroORM, ctx: Context, presented: string): Promise<Principal> {
+  const lookup = await lookUpApiKey(orm, presented);
+  if (!lookup.usable) throw invalidCredentials();
+  const { key } = lookup;
+  if (!grantsRestApi(key.scopes)) {
+    await recordSecurityEvent(orm.em.fork(), {
+      type: 'permission_denied',
+      userId: key.userId,
+      ip: ctx.ip,
+      userAgent: ctx.get('User-Agent') || null,
+      details: { method: ctx.method, path: ctx.path, apiKeyId: key.id, reason: 'scope', scope: REST_API_SCOPE },
+    });
+    const granted = key.scopes.join(', ');
+    throw new AppError(
+      'insufficient_scope',
+      403,
+      `This API key lacks the '${REST_API_SCOPE}' scope, so it cannot call the REST API (its scopes: ${granted})`,
+    );
   }
-  // Coarse on purpose (one write per key per minute at most): "last used" is for spotting dead keys.
-  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
-    await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now });
-  }
-  return { kind: 'api_key', userId: key.createdBy.id, role: key.role, apiKeyId: key.id };
+  return { kind: 'api_key', userId: key.userId, role: key.role, apiKeyId: key.id };
 }
 
 /** The part of the app's dependencies authentication needs. */
@@ -87,7 +92,8 @@ export interface AuthDeps {
  * - Access tokens go through koa-jwt: HS256 pinned (so `alg: none` and RS/HS confusion never reach a key), issuer,
  *   audience, expiry and not-before checked, then our own claims (`hasAccessTokenShape`), then the Redis denylist
  *   of logged-out tokens and ended sessions. When Redis cannot answer, the request fails closed with 503.
- * - `bdk_…` bearer values are API keys, checked against their stored hash.
+ * - `bdk_…` bearer values are API keys, checked against their stored hash (api/auth/api-key-lookup.ts); a key
+ *   without the `api` scope gets 403 `insufficient_scope`.
  */
 export function authenticate(deps: AuthDeps): Middleware {
   const revocations = accessRevocations(deps.redis);
@@ -117,7 +123,7 @@ export function authenticate(deps: AuthDeps): Middleware {
     if (isPublicPath(ctx.path)) return next();
     const token = bearerToken(ctx);
     if (token && looksLikeApiKey(token)) {
-      ctx.state.principal = await principalFromApiKey(deps.orm, token);
+      ctx.state.principal = await principalFromApiKey(deps.orm, ctx, token);
       return next();
     }
     return verifyJwt(ctx, afterJwt(ctx, next));

@@ -3,6 +3,7 @@ import RateLimiter from 'async-ratelimiter';
 import type { Context, Middleware } from 'koa';
 import { VENDORS } from '../../db/entities/enums.js';
 import { recordSecurityEvent } from '../../db/repositories/security-events.js';
+import { CUSTOM_SOURCE_PATTERN } from '../auth/api-key-scopes.js';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 
@@ -42,6 +43,7 @@ const AUTH_ENDPOINTS = new Map([
   ['/api/auth/refresh', 'refresh'],
 ]);
 const WEBHOOKS_PREFIX = '/api/webhooks/';
+const CUSTOM_SOURCE = new RegExp(CUSTOM_SOURCE_PATTERN);
 
 type KeyKind = 'user' | 'api_key' | 'ip' | 'email' | 'source';
 
@@ -97,10 +99,7 @@ function bucketsFor(ctx: Context): Bucket[] {
   const path = routePath(ctx.path);
   if (EXEMPT_PATHS.has(path)) return [];
   if (path.startsWith(WEBHOOKS_PREFIX)) {
-    const segment = path.slice(WEBHOOKS_PREFIX.length).split('/', 1)[0]!;
-    // Made-up vendor names share one budget, so inventing names does not buy a caller more requests.
-    const vendor = (VENDORS as readonly string[]).includes(segment) ? segment : 'unknown';
-    return [{ limit: 'webhooks', kind: 'source', id: `${vendor}:ip:${ctx.ip}` }];
+    return [{ limit: 'webhooks', kind: 'source', id: `${webhookSource(path)}:ip:${ctx.ip}` }];
   }
   const buckets = [globalBucket(ctx)];
   const endpoint = AUTH_ENDPOINTS.get(path);
@@ -111,6 +110,17 @@ function bucketsFor(ctx: Context): Bucket[] {
     if (email) buckets.push({ limit: 'auth', kind: 'email', id: `${endpoint}:email:${sha256(email)}`, email });
   }
   return buckets;
+}
+
+/**
+ * Which source a webhook path belongs to: a vendor, or `custom:<name>` (each custom source has its own budget, as
+ * each has its own senders). Unknown vendor names share one budget, so inventing them buys no more requests.
+ */
+function webhookSource(path: string): string {
+  const [segment = '', name = ''] = path.slice(WEBHOOKS_PREFIX.length).split('/');
+  if ((VENDORS as readonly string[]).includes(segment)) return segment;
+  if (segment === 'custom' && CUSTOM_SOURCE.test(name)) return `custom:${name}`;
+  return 'unknown';
 }
 
 /** Lowest remaining wins; between equals, the one that stays exhausted longest. */
@@ -143,7 +153,7 @@ function rateLimitHeaders(count: Count): Record<string, string> {
  *
  * - global: 1000 an hour per user (per API key; per IP when anonymous);
  * - auth: 5 a minute per IP on login and on refresh, and on login also 5 a minute per email of the body;
- * - webhooks: 100 a minute per source (vendor path segment + IP), instead of the global limit.
+ * - webhooks: 100 a minute per source (the vendor, or the custom source, and the IP), instead of the global limit.
  *
  * The sliding window is async-ratelimiter's Lua script (the engine of koa-ratelimit), one sorted set per key.
  * Counters are checked in order and the first exhausted one stops the request, so a request refused per IP does

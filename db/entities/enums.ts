@@ -28,6 +28,15 @@ export type JobDocumentStatus = (typeof JOB_DOCUMENT_STATUSES)[number];
 export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 
+/** Who posts webhooks to us: the vendors, and `custom` sources authenticated by API key. */
+export const WEBHOOK_SENDERS = [...VENDORS, 'custom'] as const;
+export type WebhookSender = (typeof WEBHOOK_SENDERS)[number];
+
+/*
+ * A webhook event is `received` once persisted, `processed` once handed to its workflow(s), `ignored` when it asks
+ * for nothing (an unknown topic, our own bot's echo), `failed` when the hand-off failed (the vendor's redelivery,
+ * or the sweeper, picks it up again). `processing` is kept for rows written before the inbox existed.
+ */
 export const WEBHOOK_EVENT_STATUSES = ['received', 'processing', 'processed', 'failed', 'ignored'] as const;
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 

@@ -45,6 +45,8 @@ export const MessageSchema = defineEntity({
     sentAt: p.datetime().nullable(),
     deliveredAt: p.datetime().nullable(),
     readAt: p.datetime().nullable(),
+    /** Slack reactions on it: emoji name → the users who reacted (reaction_added / reaction_removed events). */
+    reactions: p.json<Record<string, string[]>>().defaultRaw(`'{}'`),
     /** Groups a conversation: `<channel>:client:<id>` or `<channel>:address:<address>` (messages repository). */
     threadKey: p.string().nullable().index(),
     createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null'),

@@ -2,6 +2,7 @@ import { Migration20261125000000_initial } from './Migration20261125000000_initi
 import { Migration20261125120000_soft_delete } from './Migration20261125120000_soft_delete.js';
 import { Migration20261129120000_sync_interval } from './Migration20261129120000_sync_interval.js';
 import { Migration20261130000000_outbound_actions } from './Migration20261130000000_outbound_actions.js';
+import { Migration20261201000000_webhook_inbox } from './Migration20261201000000_webhook_inbox.js';
 
 /*
  * Every migration, oldest first. Listed by hand so the migrator never globs the filesystem; `name` is given
@@ -12,4 +13,5 @@ export const migrationsList = [
   { name: 'Migration20261125120000_soft_delete', class: Migration20261125120000_soft_delete },
   { name: 'Migration20261129120000_sync_interval', class: Migration20261129120000_sync_interval },
   { name: 'Migration20261130000000_outbound_actions', class: Migration20261130000000_outbound_actions },
+  { name: 'Migration20261201000000_webhook_inbox', class: Migration20261201000000_webhook_inbox },
 ];

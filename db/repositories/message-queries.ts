@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MessageChannel, MessageDirection, MessageStatus, Vendor } from '../entities/enums.js';
+import { REACTION_ORDER_KEY } from './message-reactions.js';
 
 /** One message as the API lists it. */
 export interface MessageRow {
@@ -25,6 +26,8 @@ export interface MessageRow {
   sentAt: Date | null;
   deliveredAt: Date | null;
   readAt: Date | null;
+  /** Slack reactions: emoji name → the users who reacted. */
+  reactions: Record<string, string[]>;
   createdById: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -36,7 +39,8 @@ const MESSAGE_COLUMNS = `m.id, m.channel, m.direction, m.status, m.vendor, m.con
   m.thread_key as "threadKey",
   coalesce(m.twilio_sid, m.sendgrid_id, m.gmail_message_id, m.slack_ts) as "vendorMessageId",
   m.vendor_status as "vendorStatus", m.failure_code as "failureCode", m.failure_reason as "failureReason",
-  m.sent_at as "sentAt", m.delivered_at as "deliveredAt", m.read_at as "readAt", m.created_by_id as "createdById",
+  m.sent_at as "sentAt", m.delivered_at as "deliveredAt", m.read_at as "readAt",
+  m.reactions - '${REACTION_ORDER_KEY}' as reactions, m.created_by_id as "createdById",
   m.created_at as "createdAt", m.updated_at as "updatedAt"`;
 
 /** Raw queries return timestamps as PostgreSQL's text; the platform parses them the way entities get them. */

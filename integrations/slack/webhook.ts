@@ -77,3 +77,70 @@ export function inboundSlackMessageOf(envelope: SlackEnvelope): InboundSlackMess
     postedAt: new Date(Math.round(Number(ts) * 1000)).toISOString(),
   };
 }
+
+const SLACK_TS = /^\d+(\.\d+)?$/;
+
+/** Someone addressed our app: `@bot <command>` in a channel it is in (the `app_mention` event). */
+export interface SlackMention {
+  channel: string;
+  ts: string;
+  /** The thread's root ts when the mention is a reply in a thread. */
+  threadTs: string | null;
+  user: string;
+  /** As Slack sends it, the mention itself included (`<@U0APP> status`). */
+  text: string;
+}
+
+/** The person-written `app_mention` an event callback carries, or null (a bot's post, a malformed event). */
+export function slackMentionOf(envelope: SlackEnvelope): SlackMention | null {
+  const event = envelope.event;
+  if (envelope.type !== 'event_callback' || event?.type !== 'app_mention') return null;
+  if (event.subtype !== undefined || event.bot_id !== undefined) return null;
+  const { channel, ts, user, text, thread_ts: threadTs } = event;
+  if (typeof channel !== 'string' || typeof user !== 'string' || typeof text !== 'string') return null;
+  if (typeof ts !== 'string' || !SLACK_TS.test(ts)) return null;
+  return { channel, ts, threadTs: typeof threadTs === 'string' && threadTs !== ts ? threadTs : null, user, text };
+}
+
+/** One reaction put on (or taken off) a message. */
+export interface SlackReaction {
+  action: 'added' | 'removed';
+  /** The emoji's name without colons (`thumbsup`, `+1`, `wave::skin-tone-2`). */
+  reaction: string;
+  user: string;
+  channel: string;
+  /** The reacted-to message's ts. */
+  ts: string;
+  /** When the reaction changed: orders an add and a remove of the same reaction that arrive out of order. */
+  eventTs: string;
+}
+
+/*
+ * Emoji names never contain whitespace or `@` (Slack allows lowercase letters, digits, `-`, `_`, `+`, `'` and the
+ * `::skin-tone-N` suffix); refusing `@` keeps the reactions column's bookkeeping key out of an emoji's reach.
+ */
+const EMOJI_NAME = /^[^\s@]+$/;
+
+/**
+ * The `reaction_added` / `reaction_removed` an event callback carries, or null: reactions on files and file
+ * comments are not messages we store, and a malformed event is not one.
+ */
+export function slackReactionOf(envelope: SlackEnvelope): SlackReaction | null {
+  const event = envelope.event;
+  if (envelope.type !== 'event_callback') return null;
+  if (event?.type !== 'reaction_added' && event?.type !== 'reaction_removed') return null;
+  const { reaction, user, item, event_ts: eventTs } = event;
+  if (typeof reaction !== 'string' || !EMOJI_NAME.test(reaction) || typeof user !== 'string') return null;
+  if (typeof eventTs !== 'string' || !SLACK_TS.test(eventTs)) return null;
+  if (typeof item !== 'object' || item === null) return null;
+  const { type, channel, ts } = item as Record<string, unknown>;
+  if (type !== 'message' || typeof channel !== 'string' || typeof ts !== 'string' || !SLACK_TS.test(ts)) return null;
+  return {
+    action: event.type === 'reaction_added' ? 'added' : 'removed',
+    reaction,
+    user,
+    channel,
+    ts,
+    eventTs,
+  };
+}

@@ -37,6 +37,32 @@ function touch(world: World, row: Row, now: number): void {
 }
 
 /**
+ * Reactions are Slack's own state (the world has no table for them), so the change only names the message, by world
+ * key or as an app sees it (channel id or name, and ts), plus the emoji and who reacted; Slack applies it.
+ */
+function slackReactionChange(world: World, request: MutationRequest): WorldChange {
+  if (request.action === 'update') throw new MutationError('a slackReaction is only created or deleted');
+  const { messageKey, channel, ts, name, user } = request.changes ?? {};
+  if (typeof name !== 'string' || typeof user !== 'string') {
+    throw new MutationError('slackReaction needs name and user');
+  }
+  const inChannel = () => {
+    const reference = String(channel).replace(/^#/, '');
+    const found = world.slackChannels.find((candidate) => candidate.id === channel || candidate.name === reference);
+    return world.slackMessages.find((candidate) => candidate.channelKey === found?.key && candidate.ts === ts);
+  };
+  const message = typeof messageKey === 'number' ? world.slackMessages[messageKey] : inChannel();
+  if (!message) throw new MutationError('the Slack message to react to does not exist');
+  // Slack's UI and reactions.add accept the emoji with its colons (":thumbsup:"); events carry the bare name.
+  return {
+    entity: 'slackReaction',
+    action: request.action,
+    key: message.key,
+    payload: { name: name.replace(/^:|:$/g, ''), user },
+  };
+}
+
+/**
  * Applies a control-API change to the world, as if someone had made it in the vendor's own UI. Creating copies
  * the most recent record of the kind as a template, then applies `changes`; deleting is soft (`deletedAt`), so
  * vendors can report deletions (QuickBooks CDC, Calendar's cancelled events).
@@ -45,6 +71,7 @@ export function applyMutation(world: World, request: MutationRequest, now = Date
   if (request.entity === 'sms') {
     return { entity: 'sms', action: 'create', key: now, payload: request.changes ?? {} };
   }
+  if (request.entity === 'slackReaction') return slackReactionChange(world, request);
   const rows = world[TABLES[request.entity]] as unknown as Row[];
   const changes = Object.fromEntries(Object.entries(request.changes ?? {}).filter(([name]) => !PROTECTED.has(name)));
   if (request.action === 'create') {

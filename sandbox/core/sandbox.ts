@@ -19,10 +19,12 @@ export interface WorldChange {
     | 'calendarEvent'
     | 'email'
     | 'slackMessage'
+    | 'slackReaction'
     | 'sms';
   action: 'create' | 'update' | 'delete';
+  /** The record changed; for `slackReaction`, the Slack message reacted to. */
   key: number;
-  /** For `sms` (inbound): the message the customer sent. */
+  /** For `sms` (inbound): the message the customer sent; for `slackReaction`: `{ name, user }`. */
   payload?: Record<string, unknown>;
 }
 

@@ -310,6 +310,21 @@ describe('rate limits (real Redis, PostgreSQL and Temporal)', function () {
       expect((await webhook(base, 'jobber', ip)).status).to.equal(202);
     });
 
+    it('gives each custom source a budget of its own, counted before its API key is checked', async () => {
+      const base = await serve({ rateLimits: isolated({ webhooks: { max: 2 } }) }, { trustedProxies: ['loopback'] });
+      const ip = uniqueIp();
+      const custom = (source: string) =>
+        call(base, `/api/webhooks/custom/${source}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...forwardedFor(ip) },
+          body: '{}',
+        });
+      expect((await custom('website')).status).to.equal(401);
+      expect((await custom('website')).status).to.equal(401);
+      expectLimited(await custom('website'), 2, 60);
+      expect((await custom('shop')).status).to.equal(401);
+    });
+
     it('allows 100 requests a minute per source by default and refuses the 101st', async () => {
       const base = await serve({ rateLimits: isolated() });
       for (let i = 0; i < 100; i += 1) {

@@ -226,6 +226,41 @@ describe('users, API keys and the security log (admin surfaces)', function () {
       });
       expectError(reply, 400, 'validation_failed');
     });
+
+    it('takes scopes from the vocabulary only, defaults them to api, and lists them', async () => {
+      const refused = [
+        ['admin'],
+        ['webhooks:custom:Web Site'],
+        ['webhooks:custom:'],
+        ['webhooks:*'],
+        ['api', 'api'],
+        [],
+        'api',
+      ];
+      for (const scopes of refused) {
+        const reply = await api.call('/api/api-keys', {
+          token: adminSession.accessToken,
+          json: { name: 'scoped', role: 'viewer', scopes },
+        });
+        expectError(reply, 400, 'validation_failed');
+        expect(reply.body.error.details[0].path, JSON.stringify(scopes)).to.match(/^\/scopes/);
+      }
+      const scopes = ['api', 'webhooks:custom:website', 'webhooks:custom:*'];
+      const created = await api.call('/api/api-keys', {
+        token: adminSession.accessToken,
+        json: { name: 'scoped', role: 'viewer', scopes },
+      });
+      expect(created.status, created.text).to.equal(201);
+      expect(created.body.apiKey.scopes).to.deep.equal(scopes);
+      const unscoped = await api.call('/api/api-keys', {
+        token: adminSession.accessToken,
+        json: { name: 'unscoped', role: 'viewer' },
+      });
+      expect(unscoped.body.apiKey.scopes).to.deep.equal(['api']);
+      const listed = await api.call('/api/api-keys', { token: adminSession.accessToken });
+      const shown = listed.body.data.find((row: { id: string }) => row.id === created.body.apiKey.id);
+      expect(shown.scopes).to.deep.equal(scopes);
+    });
   });
 
   describe('security log and alerts', () => {

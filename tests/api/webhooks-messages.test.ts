@@ -4,7 +4,8 @@ import twilio from 'twilio';
 import type { ConnectionSecrets } from '../../activities/vendor-clients.js';
 import { createCredentialsCipher } from '../../db/credentials-cipher.js';
 import type { Vendor } from '../../db/entities/enums.js';
-import { Client, Message, SecurityEvent, VendorConnection } from '../../db/entities/index.js';
+import { Client, Message, SecurityEvent, VendorConnection, WebhookEvent } from '../../db/entities/index.js';
+import { visibleReactions } from '../../db/repositories/message-reactions.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.js';
 import { createSendgridSimulator } from '../../sandbox/vendors/sendgrid/index.js';
 import { slackSignature } from '../../sandbox/vendors/slack/signing.js';
@@ -17,6 +18,7 @@ import { startMessageDelivery } from '../../temporal/action-starters.js';
 import { expectError, startTestApi, type Reply, type TestApi } from '../support/api.js';
 import { getHarness } from '../support/harness.js';
 import { startTestWorker, type TestWorker } from '../support/worker.js';
+import { eventually } from '../support/eventually.js';
 
 /*
  * The three message receivers against the real stack: vendor simulators post their signed webhooks over HTTP to a
@@ -24,16 +26,6 @@ import { startTestWorker, type TestWorker } from '../support/worker.js';
  */
 
 type Info = Record<string, unknown>;
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
 
 function p256KeyPair(): { privateKey: KeyObject; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -521,6 +513,79 @@ describe('api: webhooks that feed the message workflows (Twilio, SendGrid, Slack
       const botDelivery = deliveries.find((entry) => entry.detail.body?.includes(botText));
       expect(botDelivery?.detail.status).to.equal(200);
       expect(await inbound({ body: botText })).to.have.length(0);
+    });
+
+    async function slackWebhookRow(where: Record<string, unknown>): Promise<WebhookEvent> {
+      const rows = await eventually(
+        () =>
+          harness()
+            .orm.em.fork()
+            .find(WebhookEvent, { source: 'slack', ...where }),
+        (found) => found.length > 0 && found.every((row) => row.status !== 'received'),
+      );
+      expect(rows).to.have.length(1);
+      return rows[0]!;
+    }
+
+    it('answers a mention of our bot in its thread once, however often Slack delivers the event', async () => {
+      const world = running.sandbox.world;
+      const channel = world.slackChannels[0]!;
+      const person = world.slackMessages.find((entry) => entry.user !== SLACK_IDENTITY.botUserId)!.user;
+      const created = await control('mutate', {
+        entity: 'slackMessage',
+        action: 'create',
+        changes: { channelKey: channel.key, text: `<@${SLACK_IDENTITY.botUserId}> help`, user: person, threadTs: null },
+      });
+      const mentionTs = world.slackMessages[(created.change as { key: number }).key]!.ts;
+      const row = await slackWebhookRow({ eventType: 'app_mention', payload: { event: { ts: mentionTs } } });
+      expect(row.status).to.equal('processed');
+      expect(row.workflowIds).to.have.length(1);
+      await harness().temporalClient.workflow.getHandle(row.workflowIds[0]!).result();
+
+      const replies = async () => {
+        const reply = await fetch(`${running.controlUrl}/_sandbox/deliveries?vendor=slack&kind=slack_message`);
+        const { deliveries } = (await reply.json()) as {
+          deliveries: Array<{ detail: { channel: string; threadTs: string | null; text: string } }>;
+        };
+        return deliveries.filter(({ detail }) => detail.channel === channel.id && detail.threadTs === mentionTs);
+      };
+      const posted = await eventually(replies, (found) => found.length > 0);
+      expect(posted).to.have.length(1);
+      expect(posted[0]!.detail.text.toLowerCase()).to.include('status');
+
+      // Slack's retry of the same event (same event_id, signed afresh) acts on nothing.
+      const retry = await post(row.payload);
+      expect(retry.status, retry.text).to.equal(200);
+      const again = await harness().orm.em.fork().findOneOrFail(WebhookEvent, { id: row.id });
+      expect([again.deliveries, again.status]).to.deep.equal([2, 'processed']);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await replies()).to.have.length(1);
+    });
+
+    it('keeps a reaction on our stored copy of the message, and drops it when it is removed', async () => {
+      const world = running.sandbox.world;
+      const channel = world.slackChannels[1]!;
+      const person = world.slackMessages.find((entry) => entry.user !== SLACK_IDENTITY.botUserId)!.user;
+      const text = `Photos of the finished deck ${Date.now()}`;
+      await control('mutate', {
+        entity: 'slackMessage',
+        action: 'create',
+        changes: { channelKey: channel.key, text, user: person, threadTs: null },
+      });
+      const [stored] = await eventually(
+        () => inbound({ body: text }),
+        (found) => found.length > 0,
+      );
+      const reaction = { channel: channel.id, ts: stored!.slackTs, name: 'tada', user: 'U0REACTOR' };
+      await control('mutate', { entity: 'slackReaction', action: 'create', changes: reaction });
+      const reactions = () => message(stored!.id).then((row) => visibleReactions(row.reactions));
+      expect(await eventually(reactions, (found) => 'tada' in found)).to.deep.equal({ tada: ['U0REACTOR'] });
+      await control('mutate', { entity: 'slackReaction', action: 'delete', changes: reaction });
+      expect(await eventually(reactions, (found) => !('tada' in found))).to.deep.equal({});
+      const rows = await harness()
+        .orm.em.fork()
+        .find(WebhookEvent, { source: 'slack', eventType: { $in: ['reaction_added', 'reaction_removed'] } });
+      expect(rows.map((row) => row.status)).to.deep.equal(['processed', 'processed']);
     });
   });
 });

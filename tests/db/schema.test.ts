@@ -56,6 +56,7 @@ describe('database schema (real PostgreSQL)', function () {
         'Migration20261125120000_soft_delete',
         'Migration20261129120000_sync_interval',
         'Migration20261130000000_outbound_actions',
+        'Migration20261201000000_webhook_inbox',
       ]);
       expect(await appTableCount(orm)).to.equal(17);
       expect(await migrateUp(orm)).to.deep.equal([]);

@@ -227,4 +227,151 @@ describe('sandbox: Slack Events API', () => {
     expect(changed).to.include({ type: 'message', subtype: 'message_changed', channel: channel.id, hidden: true });
     expect(changed.message).to.include({ ts: posted.ts, text: 'Invoice 1001 paid in full' });
   });
+
+  describe('app_mention and reactions', () => {
+    const mention = `<@${SLACK_IDENTITY.botUserId}>`;
+    let web: WebClient;
+
+    before(() => {
+      web = new WebClient(SLACK_IDENTITY.botToken, {
+        slackApiUrl: `${running.sandbox.baseUrl('slack')}/api/`,
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+      });
+    });
+
+    async function createMessage(changes: Record<string, unknown>) {
+      const { change } = (await control('/mutate', { entity: 'slackMessage', action: 'create', changes })) as {
+        change: { key: number };
+      };
+      return running.sandbox.world.slackMessages[change.key]!;
+    }
+
+    async function reactionsOn(channelId: string, ts: string): Promise<unknown> {
+      const history = await web.conversations.history({ channel: channelId, oldest: ts, latest: ts, inclusive: true });
+      expect(history.messages?.map((m) => m.ts)).to.deep.equal([ts]);
+      return history.messages?.[0]?.reactions;
+    }
+
+    async function mutateStatus(body: unknown): Promise<number> {
+      const response = await fetch(`${running.controlUrl}/_sandbox/mutate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      await response.body?.cancel();
+      return response.status;
+    }
+
+    it('sends a signed app_mention with its own event id next to the message event of a message naming the bot', async () => {
+      const channel = running.sandbox.world.slackChannels[1]!;
+      const text = `${mention} can you log the Hartley callback?`;
+      const message = await createMessage({ channelKey: channel.key, user: 'U0DISPATCH1', text, threadTs: null });
+      const [posted, mentioned] = callbacks();
+      expect(callbacks()).to.have.length(2);
+      expect(posted?.body.event).to.include({ type: 'message', ts: message.ts, text });
+      expect(mentioned?.body.event).to.deep.equal({
+        type: 'app_mention',
+        user: 'U0DISPATCH1',
+        text,
+        ts: message.ts,
+        team: SLACK_IDENTITY.teamId,
+        channel: channel.id,
+        event_ts: message.ts,
+      });
+      expect(mentioned?.body).to.include({ type: 'event_callback', api_app_id: SLACK_IDENTITY.appId });
+      expect(mentioned?.body.event_id).to.match(/^Ev[0-9A-Z]+$/);
+      expect(mentioned?.body.event_id).to.not.equal(posted?.body.event_id);
+      for (const callback of [posted!, mentioned!]) {
+        expect(verifySlackRequest(SLACK_IDENTITY.signingSecret, callback.headers, callback.raw)).to.equal(true);
+      }
+
+      received = [];
+      const reply = await createMessage({ user: 'U0DISPATCH2', text: `on it ${mention}`, threadTs: message.ts });
+      const threaded = callbacks().find((callback) => (callback.body.event as { type: string }).type === 'app_mention');
+      expect(threaded?.body.event).to.include({ type: 'app_mention', ts: reply.ts, thread_ts: message.ts });
+    });
+
+    it('sends no app_mention for a message without the mention, nor for the bot mentioning itself', async () => {
+      const eventTypes = () => callbacks().map((callback) => (callback.body.event as { type: string }).type);
+      await createMessage({ user: 'U0DISPATCH1', text: `ping <@U0SOMEONE1> about the invoice`, threadTs: null });
+      expect(eventTypes()).to.deep.equal(['message']);
+
+      received = [];
+      await createMessage({ user: SLACK_IDENTITY.botUserId, text: `${mention} reminder`, threadTs: null });
+      const channel = running.sandbox.world.slackChannels[0]!;
+      await web.chat.postMessage({ channel: channel.id, text: `${mention} posted by the app itself` });
+      await simulator.drainEvents();
+      expect(eventTypes()).to.deep.equal(['message', 'message']);
+    });
+
+    it('reports reactions added and removed through the control API and shows them on the message', async () => {
+      const channel = running.sandbox.world.slackChannels[2]!;
+      const message = await createMessage({ channelKey: channel.key, user: 'U0DISPATCH1', text: 'Van 3 is back' });
+      received = [];
+
+      await control('/mutate', {
+        entity: 'slackReaction',
+        action: 'create',
+        changes: { channel: channel.id, ts: message.ts, name: ':white_check_mark:', user: 'U0DISPATCH2' },
+      });
+      const [added] = callbacks();
+      expect(callbacks()).to.have.length(1);
+      expect(verifySlackRequest(SLACK_IDENTITY.signingSecret, added!.headers, added!.raw)).to.equal(true);
+      const addedEvent = added?.body.event as Record<string, unknown>;
+      expect(addedEvent).to.deep.include({
+        type: 'reaction_added',
+        user: 'U0DISPATCH2',
+        reaction: 'white_check_mark',
+        item_user: 'U0DISPATCH1',
+        item: { type: 'message', channel: channel.id, ts: message.ts },
+      });
+      expect(addedEvent.event_ts)
+        .to.be.a('string')
+        .and.match(/^\d+\.\d{6}$/);
+      expect(await reactionsOn(channel.id, message.ts)).to.deep.equal([
+        { name: 'white_check_mark', users: ['U0DISPATCH2'], count: 1 },
+      ]);
+
+      received = [];
+      await control('/mutate', {
+        entity: 'slackReaction',
+        action: 'delete',
+        changes: { messageKey: message.key, name: 'white_check_mark', user: 'U0DISPATCH2' },
+      });
+      const [removed] = callbacks();
+      expect(callbacks()).to.have.length(1);
+      expect(removed?.body.event_id).to.not.equal(added?.body.event_id);
+      expect(removed?.body.event).to.deep.include({
+        type: 'reaction_removed',
+        user: 'U0DISPATCH2',
+        reaction: 'white_check_mark',
+        item_user: 'U0DISPATCH1',
+        item: { type: 'message', channel: channel.id, ts: message.ts },
+      });
+      expect(await reactionsOn(channel.id, message.ts)).to.equal(undefined);
+
+      // Like Slack's no_reaction: removing what is not there changes nothing and is not reported.
+      received = [];
+      await control('/mutate', {
+        entity: 'slackReaction',
+        action: 'delete',
+        changes: { messageKey: message.key, name: 'white_check_mark', user: 'U0DISPATCH2' },
+      });
+      expect(callbacks()).to.have.length(0);
+    });
+
+    it('rejects a reaction on a missing message (404) and one without a user or with action update (400)', async () => {
+      const channel = running.sandbox.world.slackChannels[0]!;
+      const changes = { channel: channel.id, ts: '1.000001', name: 'eyes', user: 'U0DISPATCH1' };
+      expect(await mutateStatus({ entity: 'slackReaction', action: 'create', changes })).to.equal(404);
+      expect(
+        await mutateStatus({ entity: 'slackReaction', action: 'create', changes: { messageKey: 0, name: 'eyes' } }),
+      ).to.equal(400);
+      expect(
+        await mutateStatus({ entity: 'slackReaction', action: 'update', changes: { ...changes, messageKey: 0 } }),
+      ).to.equal(400);
+      expect(callbacks()).to.have.length(0);
+    });
+  });
 });

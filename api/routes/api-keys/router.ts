@@ -4,6 +4,7 @@ import { USER_ROLES, type UserRole } from '../../../db/entities/enums.js';
 import { ApiKey } from '../../../db/entities/index.js';
 import { recordSecurityEvent } from '../../../db/repositories/security-events.js';
 import { principalOf, requirePermission } from '../../auth/access.js';
+import { API_KEY_SCOPE_PATTERN, DEFAULT_API_KEY_SCOPES, effectiveScopes } from '../../auth/api-key-scopes.js';
 import { generateApiKey } from '../../auth/api-keys.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
@@ -29,6 +30,13 @@ const createBody = {
     name: { type: 'string', minLength: 1, maxLength: 100 },
     role: { type: 'string', enum: USER_ROLES },
     expiresAt: { type: 'string', format: 'date-time' },
+    scopes: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 50,
+      uniqueItems: true,
+      items: { type: 'string', pattern: API_KEY_SCOPE_PATTERN, maxLength: 100 },
+    },
   },
   required: ['name', 'role'],
   additionalProperties: false,
@@ -40,6 +48,7 @@ function present(key: ApiKey) {
     name: key.name,
     keyPrefix: key.keyPrefix,
     role: key.role,
+    scopes: [...effectiveScopes(key.scopes)],
     createdBy: key.createdBy?.id ?? null,
     createdAt: key.createdAt.toISOString(),
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
@@ -48,7 +57,10 @@ function present(key: ApiKey) {
   };
 }
 
-/** /api/api-keys: machine credentials (Slack commands, scripts), admin only; the key is shown once. */
+/**
+ * /api/api-keys: machine credentials (Slack commands, scripts, custom webhook senders), admin only; the key is
+ * shown once. Scopes (api/auth/api-key-scopes.ts) say where a key works: the REST API, custom webhook sources.
+ */
 export function apiKeysRouter(deps: AppDeps): Router {
   const { orm } = deps;
   const router = new Router({ prefix: '/api/api-keys' });
@@ -64,7 +76,7 @@ export function apiKeysRouter(deps: AppDeps): Router {
   });
 
   router.post('/', validate({ body: createBody }), async (ctx: Context) => {
-    const body = validated<{ name: string; role: UserRole; expiresAt?: string }>(ctx, 'body');
+    const body = validated<{ name: string; role: UserRole; expiresAt?: string; scopes?: string[] }>(ctx, 'body');
     const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
     if (expiresAt && expiresAt <= new Date()) {
       throw new AppError('validation_failed', 400, 'Request validation failed', [
@@ -79,6 +91,7 @@ export function apiKeysRouter(deps: AppDeps): Router {
       role: body.role,
       keyPrefix: generated.keyPrefix,
       keyHash: generated.keyHash,
+      scopes: body.scopes ?? [...DEFAULT_API_KEY_SCOPES],
       createdBy: principal.userId,
       expiresAt,
     });
@@ -87,7 +100,7 @@ export function apiKeysRouter(deps: AppDeps): Router {
       type: 'api_key_created',
       userId: principal.userId,
       ip: ctx.ip,
-      details: { apiKeyId: key.id, name: key.name, role: key.role },
+      details: { apiKeyId: key.id, name: key.name, role: key.role, scopes: key.scopes },
     });
     ctx.status = 201;
     ctx.set('Cache-Control', 'no-store');

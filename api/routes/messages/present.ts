@@ -28,6 +28,7 @@ export function presentMessage(row: MessageRow) {
     sentAt: iso(row.sentAt),
     deliveredAt: iso(row.deliveredAt),
     readAt: iso(row.readAt),
+    reactions: row.reactions,
     createdBy: row.createdById,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

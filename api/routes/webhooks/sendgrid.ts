@@ -7,10 +7,11 @@ import {
   TIMESTAMP_HEADER,
   verifySendgridSignature,
 } from '../../../integrations/sendgrid/webhook.js';
-import type { MessageStatusUpdate } from '../../../workflows/message-signals.js';
+import { workflowIds } from '../../../temporal/workflow-ids.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { validated, type JsonSchema } from '../../validation.js';
+import { takeWebhookEvents, type IncomingEvent } from './inbox.js';
 import { outboundMessageId, reportMessageStatus } from './message-reports.js';
 import { refuseWebhook, verifiedRequests, webhookKeys } from './verification.js';
 
@@ -68,42 +69,52 @@ export function sendgridReceiver(deps: AppDeps) {
 
     async receive(ctx: Context): Promise<void> {
       const { connectionId } = verified.get(ctx);
+      const batch = validated<unknown[]>(ctx, 'body');
       let events: ReturnType<typeof parseEventBatch>;
       try {
-        events = parseEventBatch(validated<unknown>(ctx, 'body'));
+        events = parseEventBatch(batch);
       } catch (error) {
         if (!isVendorError(error)) throw error;
         throw new AppError('validation_failed', 400, error.message);
       }
-      // Reports per message, in batch order: a message's reports must reach its workflow in the order they happened.
-      const reports = new Map<string, MessageStatusUpdate[]>();
-      const found = new Map<string, string | null>();
-      for (const event of events) {
-        const update = messageStatusUpdateOf(event);
-        if (!update) continue;
-        const lookup = `${event.messageId ?? ''}|${event.idempotencyKey ?? ''}`;
-        if (!found.has(lookup)) {
-          const messageId = await outboundMessageId(deps, {
+      type Event = (typeof events)[number];
+      const messageKeyOf = (event: Event) => `${event.messageId ?? ''}|${event.idempotencyKey ?? ''}`;
+      const messageIds = new Map<string, Promise<string | null>>();
+      const messageOf = (event: Event): Promise<string | null> => {
+        const lookup = messageKeyOf(event);
+        let found = messageIds.get(lookup);
+        if (!found) {
+          found = outboundMessageId(deps, {
             connectionId,
             vendorId: event.messageId ? { sendgridId: event.messageId } : null,
             idempotencyKey: event.idempotencyKey,
           });
-          found.set(lookup, messageId);
+          messageIds.set(lookup, found);
+        }
+        return found;
+      };
+      const incoming: IncomingEvent[] = events.map((event, index) => ({
+        eventId: event.eventId,
+        eventType: event.event,
+        payload: batch[index],
+        // A message's reports must reach its workflow in the order they happened.
+        orderKey: messageKeyOf(event),
+        async handOff() {
+          const update = messageStatusUpdateOf(event);
+          if (!update) return [];
+          const messageId = await messageOf(event);
           if (!messageId) {
             deps.logger.warn(
               { requestId: ctx.state.requestId, vendor: 'sendgrid', eventId: event.eventId, event: event.event },
               'webhook: status report for a message we do not know',
             );
+            return [];
           }
-        }
-        const messageId = found.get(lookup);
-        if (messageId) reports.set(messageId, [...(reports.get(messageId) ?? []), update]);
-      }
-      await Promise.all(
-        [...reports].map(async ([id, updates]) => {
-          for (const update of updates) await reportMessageStatus(deps, { id, vendor: 'sendgrid' }, update);
-        }),
-      );
+          await reportMessageStatus(deps, { id: messageId, vendor: 'sendgrid' }, update);
+          return [workflowIds.message(messageId)];
+        },
+      }));
+      await takeWebhookEvents(deps, ctx, { vendor: 'sendgrid', source: 'sendgrid' }, incoming);
       ctx.status = 204;
     },
   };

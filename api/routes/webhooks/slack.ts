@@ -1,15 +1,20 @@
 import type { Context, Next } from 'koa';
 import {
   inboundSlackMessageOf,
+  slackMentionOf,
+  slackReactionOf,
   SIGNATURE_HEADER,
   slackSignatureMatches,
   slackTimestampIsFresh,
   TIMESTAMP_HEADER,
   type SlackEnvelope,
 } from '../../../integrations/slack/webhook.js';
+import { startSlackMentionHandling, startSlackReactionTracking } from '../../../temporal/slack-event-starters.js';
+import { workflowIds } from '../../../temporal/workflow-ids.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { validated, type JsonSchema } from '../../validation.js';
+import { takeWebhookEvents } from './inbox.js';
 import { recordInboundMessage } from './message-reports.js';
 import { refuseWebhook, verifiedRequests, webhookKeys } from './verification.js';
 
@@ -43,6 +48,37 @@ export const slackBody = {
 function teamOf(body: unknown): string | undefined {
   const team = (body as { team_id?: unknown } | null)?.team_id;
   return typeof team === 'string' ? team : undefined;
+}
+
+/**
+ * The architecture's Slack event handlers: onMessage (a person's channel message becomes an inbound message),
+ * onMention (a command to our bot, answered in its thread) and onReaction (reactions kept on our stored messages).
+ */
+async function handOffSlackEvent(deps: AppDeps, connectionId: string, envelope: SlackEnvelope): Promise<string[]> {
+  const { client } = deps.temporal;
+  const { taskQueue } = deps.config.temporal;
+  const message = inboundSlackMessageOf(envelope);
+  if (message) {
+    const vendorMessageId = `${message.channel}:${message.ts}`;
+    await recordInboundMessage(deps, {
+      vendor: 'slack',
+      channel: 'slack',
+      connectionId,
+      vendorMessageId,
+      from: message.user,
+      to: null,
+      body: message.text,
+      receivedAt: message.postedAt,
+      slackChannel: message.channel,
+      ...(message.threadTs ? { threadTs: message.threadTs } : {}),
+    });
+    return [workflowIds.inboundMessage('slack', vendorMessageId)];
+  }
+  const mention = slackMentionOf(envelope);
+  if (mention) return [await startSlackMentionHandling(client, taskQueue, { connectionId, ...mention })];
+  const reaction = slackReactionOf(envelope);
+  if (reaction) return [await startSlackReactionTracking(client, taskQueue, { connectionId, ...reaction })];
+  return [];
 }
 
 /** `POST /api/webhooks/slack`: the Events API (URL verification, and messages people post in our channels). */
@@ -81,22 +117,17 @@ export function slackReceiver(deps: AppDeps) {
         ctx.body = { challenge: envelope.challenge };
         return;
       }
-      const message = inboundSlackMessageOf(envelope);
-      if (message) {
-        await recordInboundMessage(deps, {
-          vendor: 'slack',
-          channel: 'slack',
-          connectionId,
-          vendorMessageId: `${message.channel}:${message.ts}`,
-          from: message.user,
-          to: null,
-          body: message.text,
-          receivedAt: message.postedAt,
-          slackChannel: message.channel,
-          ...(message.threadTs ? { threadTs: message.threadTs } : {}),
-        });
+      // Only event callbacks carry an event id; other envelopes (app_rate_limited) are acknowledged and dropped.
+      if (envelope.type === 'event_callback' && envelope.event_id) {
+        await takeWebhookEvents(deps, ctx, { vendor: 'slack', source: 'slack' }, [
+          {
+            eventId: envelope.event_id,
+            eventType: envelope.event?.type ?? null,
+            payload: envelope,
+            handOff: () => handOffSlackEvent(deps, connectionId, envelope),
+          },
+        ]);
       }
-      // Everything else is acknowledged and dropped for now; Slack retries only what we fail to acknowledge.
       ctx.status = 200;
       ctx.body = '';
     },

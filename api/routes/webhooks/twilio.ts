@@ -12,10 +12,12 @@ import {
   type InboundSms,
   type TwilioFormParams,
 } from '../../../integrations/twilio/webhook.js';
+import { workflowIds } from '../../../temporal/workflow-ids.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { bodyChecker, type ObjectSchema } from '../../validation.js';
 import { readFormBody } from './form-body.js';
+import { takeWebhookEvents } from './inbox.js';
 import { outboundMessageId, recordInboundMessage, reportMessageStatus } from './message-reports.js';
 import { refuseWebhook, verifiedRequests, webhookKeys } from './verification.js';
 
@@ -58,7 +60,7 @@ export function twilioReceiver(deps: AppDeps) {
   const keysOf = webhookKeys(deps);
   const verified = verifiedRequests<{ connectionId: string; params: TwilioFormParams; signedUrl: string }>();
 
-  async function receiveText(connectionId: string, sms: InboundSms, receivedAt: Date): Promise<void> {
+  async function receiveText(connectionId: string, sms: InboundSms, receivedAt: Date): Promise<string[]> {
     await recordInboundMessage(deps, {
       vendor: 'twilio',
       channel: 'sms',
@@ -69,6 +71,7 @@ export function twilioReceiver(deps: AppDeps) {
       body: sms.body,
       receivedAt: receivedAt.toISOString(),
     });
+    return [workflowIds.inboundMessage('twilio', sms.messageSid)];
   }
 
   async function applyStatusCallback(
@@ -76,9 +79,9 @@ export function twilioReceiver(deps: AppDeps) {
     connectionId: string,
     callback: SmsStatusUpdate,
     receivedAt: Date,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const update = messageStatusUpdateOf(callback, receivedAt);
-    if (!update) return;
+    if (!update) return [];
     const messageId = await outboundMessageId(deps, {
       connectionId,
       vendorId: { twilioSid: callback.messageSid },
@@ -86,12 +89,13 @@ export function twilioReceiver(deps: AppDeps) {
     });
     if (messageId) {
       await reportMessageStatus(deps, { id: messageId, vendor: 'twilio' }, update);
-      return;
+      return [workflowIds.message(messageId)];
     }
     deps.logger.warn(
       { requestId: ctx.state.requestId, vendor: 'twilio', messageSid: callback.messageSid, status: callback.status },
       'webhook: status report for a message we do not know',
     );
+    return [];
   }
 
   return {
@@ -125,8 +129,20 @@ export function twilioReceiver(deps: AppDeps) {
         throw new AppError('validation_failed', 400, error.message);
       }
       const receivedAt = new Date();
-      if (webhook.kind === 'inbound') await receiveText(connectionId, webhook.sms, receivedAt);
-      else await applyStatusCallback(ctx, connectionId, webhook.callback, receivedAt);
+      // Twilio's ids: one inbound text per MessageSid, one status callback per MessageSid and status.
+      const event =
+        webhook.kind === 'inbound'
+          ? {
+              eventId: `sms:${webhook.sms.messageSid}`,
+              eventType: 'inbound_sms',
+              handOff: () => receiveText(connectionId, webhook.sms, receivedAt),
+            }
+          : {
+              eventId: `status:${webhook.callback.messageSid}:${webhook.callback.status}`,
+              eventType: `status.${webhook.callback.status}`,
+              handOff: () => applyStatusCallback(ctx, connectionId, webhook.callback, receivedAt),
+            };
+      await takeWebhookEvents(deps, ctx, { vendor: 'twilio', source: 'twilio' }, [{ ...event, payload: params }]);
       // Empty TwiML: no auto-reply to an inbound text, and a 200 Twilio does not retry.
       ctx.type = 'text/xml';
       ctx.body = EMPTY_TWIML;

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { ConnectionSecrets } from '../../../activities/vendor-clients.js';
 import { createCredentialsCipher, CredentialsUnreadableError } from '../../../db/credentials-cipher.js';
-import type { Vendor } from '../../../db/entities/enums.js';
+import type { ConnectionStatus, Vendor, WebhookSender } from '../../../db/entities/enums.js';
 import { VendorConnection } from '../../../db/entities/index.js';
 import { recordSecurityEvent } from '../../../db/repositories/security-events.js';
 import type { AppDeps } from '../../deps.js';
@@ -11,7 +11,7 @@ import { AppError } from '../../errors.js';
  * What a receiver's signature check hands to its handler (which runs after input validation), per request. A
  * WeakMap rather than `ctx.state`: each receiver keeps its own typed record, and it goes away with the request.
  */
-export function verifiedRequests<T extends { connectionId: string }>() {
+export function verifiedRequests<T extends object>() {
   const byRequest = new WeakMap<Context, T>();
   return {
     set(ctx: Context, verified: T): void {
@@ -28,6 +28,8 @@ export function verifiedRequests<T extends { connectionId: string }>() {
 /** One connection's secrets, a candidate key for a webhook's signature. */
 export interface WebhookKey {
   connectionId: string;
+  externalAccountId: string;
+  status: ConnectionStatus;
   secrets: ConnectionSecrets;
 }
 
@@ -49,7 +51,14 @@ export function webhookKeys(deps: AppDeps): (vendor: Vendor, externalAccountId?:
       if (!connection.credentialsEncrypted) return [];
       try {
         const secrets = cipher.decrypt(connection.credentialsEncrypted) as ConnectionSecrets;
-        return [{ connectionId: connection.id, secrets }];
+        return [
+          {
+            connectionId: connection.id,
+            externalAccountId: connection.externalAccountId,
+            status: connection.status,
+            secrets,
+          },
+        ];
       } catch (error) {
         if (!(error instanceof CredentialsUnreadableError)) throw error;
         deps.logger.error({ vendor, connectionId: connection.id }, 'webhook: connection credentials are unreadable');
@@ -63,7 +72,12 @@ export function webhookKeys(deps: AppDeps): (vendor: Vendor, externalAccountId?:
  * Refuses a webhook whose signature is missing or wrong: a critical security event (someone is posting to our
  * receiver without the vendor's key), then 401. The reason stays in the event; the caller learns nothing more.
  */
-export async function refuseWebhook(deps: AppDeps, ctx: Context, vendor: Vendor, reason: string): Promise<never> {
+export async function refuseWebhook(
+  deps: AppDeps,
+  ctx: Context,
+  vendor: WebhookSender,
+  reason: string,
+): Promise<never> {
   await recordSecurityEvent(deps.orm.em.fork(), {
     type: 'webhook_signature_invalid',
     ip: ctx.ip,

@@ -1,5 +1,6 @@
 import type { WorldChange } from '../../core/sandbox.js';
 import type { SlackMessage, World } from '../../core/world.js';
+import { SLACK_IDENTITY } from './identity.js';
 import type { SlackState } from './state.js';
 import { messageView } from './views.js';
 
@@ -46,7 +47,58 @@ export function messageChangedEvent(
   };
 }
 
-/** Which control-API changes Slack reports: new and edited Slack messages; other entities are not Slack's data. */
+/** `<@U…>` is how Slack writes a mention in message text; older clients append the name (`<@U…|name>`). */
+const BOT_MENTION = new RegExp(`<@${SLACK_IDENTITY.botUserId}(\\|[^>]*)?>`);
+
+/**
+ * The `app_mention` Slack sends, next to the `message` event, for a new message that mentions the bot; none for
+ * the bot's own posts.
+ */
+export function appMentionEvent(
+  world: World,
+  state: SlackState,
+  message: SlackMessage,
+): Record<string, unknown> | undefined {
+  if (message.user === SLACK_IDENTITY.botUserId || !BOT_MENTION.test(message.text)) return undefined;
+  const posted = messageEvent(world, state, message);
+  return {
+    type: 'app_mention',
+    user: message.user,
+    text: message.text,
+    ts: message.ts,
+    team: posted.team,
+    ...(posted.blocks ? { blocks: posted.blocks } : {}),
+    ...(posted.thread_ts ? { thread_ts: posted.thread_ts } : {}),
+    channel: posted.channel,
+    event_ts: message.ts,
+  };
+}
+
+export interface Reaction {
+  name: string;
+  user: string;
+}
+
+/** `reaction_added` / `reaction_removed` for a reaction on a message (reactions:read subscription). */
+export function reactionEvent(
+  world: World,
+  message: SlackMessage,
+  added: boolean,
+  reaction: Reaction,
+  eventTs: string,
+): Record<string, unknown> {
+  return {
+    type: added ? 'reaction_added' : 'reaction_removed',
+    user: reaction.user,
+    reaction: reaction.name,
+    item_user: message.user,
+    item: { type: 'message', channel: world.slackChannels[message.channelKey]?.id, ts: message.ts },
+    event_ts: eventTs,
+  };
+}
+
+/** Which control-API changes Slack reports: new and edited Slack messages and reactions on them. */
 export function concernsSlack(change: WorldChange): boolean {
+  if (change.entity === 'slackReaction') return true;
   return change.entity === 'slackMessage' && (change.action === 'create' || change.action === 'update');
 }

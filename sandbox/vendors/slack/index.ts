@@ -3,7 +3,14 @@ import type { SlackMessage } from '../../core/world.js';
 import { createSlackApp } from './app.js';
 import { SlackAuth } from './auth.js';
 import { EventDelivery } from './event-delivery.js';
-import { concernsSlack, messageChangedEvent, messageEvent } from './events.js';
+import {
+  appMentionEvent,
+  concernsSlack,
+  messageChangedEvent,
+  messageEvent,
+  reactionEvent,
+  type Reaction,
+} from './events.js';
 import { BOT_SCOPES, SLACK_IDENTITY } from './identity.js';
 import { nextTs } from './methods/conversations.js';
 import { resolveOptions, type SlackSimulatorOptions, type SlackSimulatorOverrides } from './options.js';
@@ -34,8 +41,24 @@ function build(sandbox: Sandbox, options: SlackSimulatorOptions): SlackSimulator
   const events = new EventDelivery(sandbox, state, options);
 
   const posted = (message: SlackMessage) => {
-    if (!options.echoOwnMessages || !sandbox.settings.webhookUrls.slack) return;
-    void events.send(messageEvent(sandbox.world, state, message));
+    if (!sandbox.settings.webhookUrls.slack) return;
+    if (options.echoOwnMessages) void events.send(messageEvent(sandbox.world, state, message));
+    // A post made with the installer's user token is a person's message: mentioning the bot notifies the app.
+    const mention = appMentionEvent(sandbox.world, state, message);
+    if (mention) void events.send(mention);
+  };
+
+  /** Slack keeps reactions itself; a repeated add or a remove of nothing changes nothing, so reports nothing. */
+  const react = async (message: SlackMessage, change: WorldChange) => {
+    const channel = sandbox.world.slackChannels[message.channelKey];
+    if (!channel) return;
+    const reaction: Reaction = { name: String(change.payload?.name), user: String(change.payload?.user) };
+    const added = change.action === 'create';
+    const changed = added
+      ? state.addReaction(channel.id, message.ts, reaction.name, reaction.user)
+      : state.removeReaction(channel.id, message.ts, reaction.name, reaction.user);
+    if (!changed || !sandbox.settings.webhookUrls.slack) return;
+    await events.send(reactionEvent(sandbox.world, message, added, reaction, nextTs(sandbox.world.slackMessages)));
   };
 
   return {
@@ -74,10 +97,13 @@ function build(sandbox: Sandbox, options: SlackSimulatorOptions): SlackSimulator
       const world = sandbox.world;
       const message = world.slackMessages[change.key];
       if (!message) return;
+      if (change.entity === 'slackReaction') return react(message, change);
       if (change.action === 'create') ensureUniqueTs(world.slackMessages, message);
       if (!sandbox.settings.webhookUrls.slack) return;
       if (change.action === 'create') {
         await events.send(messageEvent(world, state, message));
+        const mention = appMentionEvent(world, state, message);
+        if (mention) await events.send(mention);
       } else {
         await events.send(messageChangedEvent(world, state, message, nextTs(world.slackMessages)));
       }

@@ -55,6 +55,31 @@ export class SlackState {
     this.eventCounter = 0;
   }
 
+  /** Adds a user's reaction to a message; false when that user already reacted so (Slack's `already_reacted`). */
+  addReaction(channelId: string, ts: string, name: string, user: string): boolean {
+    const key = `${channelId}:${ts}`;
+    const byName = this.reactions.get(key) ?? new Map<string, string[]>();
+    const users = byName.get(name) ?? [];
+    if (users.includes(user)) return false;
+    byName.set(name, [...users, user]);
+    this.reactions.set(key, byName);
+    return true;
+  }
+
+  /** Takes a user's reaction back; false when there was none (Slack's `no_reaction`). */
+  removeReaction(channelId: string, ts: string, name: string, user: string): boolean {
+    const key = `${channelId}:${ts}`;
+    const byName = this.reactions.get(key);
+    const users = byName?.get(name);
+    if (!byName || !users?.includes(user)) return false;
+    const rest = users.filter((other) => other !== user);
+    // An emoji nobody uses any more disappears from the message, as in Slack's UI and API.
+    if (rest.length > 0) byName.set(name, rest);
+    else byName.delete(name);
+    if (byName.size === 0) this.reactions.delete(key);
+    return true;
+  }
+
   /** File ids are "F" + 10 upper-case characters, deterministic per world seed and upload order. */
   nextFileId(): string {
     this.fileCounter += 1;

@@ -17,12 +17,9 @@ export const reactionsAdd: SlackMethod = {
     if (!name || !/^[a-z0-9_+'-]+$/.test(name)) throw new SlackApiError('invalid_name');
     const channel = findChannel(world, requiredString(call.args, 'channel'));
     if (!findMessage(world, channel, timestamp)) throw new SlackApiError('message_not_found');
-    const key = `${channel.id}:${timestamp}`;
-    const byName = call.state.reactions.get(key) ?? new Map<string, string[]>();
-    const users = byName.get(name) ?? [];
-    if (users.includes(caller.userId)) throw new SlackApiError('already_reacted');
-    byName.set(name, [...users, caller.userId]);
-    call.state.reactions.set(key, byName);
+    if (!call.state.addReaction(channel.id, timestamp, name, caller.userId)) {
+      throw new SlackApiError('already_reacted');
+    }
     return { ok: true };
   },
 };
