@@ -162,7 +162,7 @@ async function waitForSandbox(env: NodeJS.ProcessEnv, child: ManagedProcess): Pr
 }
 
 /** The vendors whose simulators post to a receiver of ours (api/routes/webhooks). */
-const WEBHOOK_VENDORS = ['twilio', 'sendgrid', 'slack'] as const;
+const WEBHOOK_VENDORS = ['jobber', 'quickbooks', 'twilio', 'sendgrid', 'slack'] as const;
 
 /**
  * Sandbox mode: the simulators post their webhooks to our receivers, at the URLs the real vendors would be given

@@ -12,8 +12,10 @@ export async function webhookEventsSignalled(client: Client, workflowId: string)
     for (const event of history.events ?? []) {
       const payloads = event.workflowExecutionSignaledEventAttributes?.input?.payloads ?? [];
       for (const payload of payloads) {
-        const request = defaultPayloadConverter.fromPayload<{ webhookEventId?: unknown } | null>(payload);
-        if (typeof request?.webhookEventId === 'string') ids.push(request.webhookEventId);
+        const request = defaultPayloadConverter.fromPayload<{ webhookEventIds?: unknown } | null>(payload);
+        if (Array.isArray(request?.webhookEventIds)) {
+          ids.push(...request.webhookEventIds.filter((id): id is string => typeof id === 'string'));
+        }
       }
     }
   }

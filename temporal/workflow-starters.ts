@@ -59,9 +59,7 @@ export function requestSyncPass(
   taskQueue: string,
   connection: { id: string; vendor: string },
   resource: SyncResource,
-  reason: string,
-  externalIds?: string[],
-  webhookEventId?: string,
+  request: PassRequest,
 ): Promise<WorkflowHandle<typeof syncConnection>> {
   return client.workflow.signalWithStart<typeof syncConnection, [PassRequest?]>('syncConnection', {
     workflowId: workflowIds.sync(connection.id, resource),
@@ -69,11 +67,9 @@ export function requestSyncPass(
     args: [{ connectionId: connection.id, resource, mode: 'incremental' }],
     signal: requestIncrementalSignal,
     signalArgs: [
-      {
-        reason,
-        ...(externalIds?.length ? { externalIds: externalIds.slice(0, 100) } : {}),
-        ...(webhookEventId ? { webhookEventId } : {}),
-      },
+      request.externalIds && request.externalIds.length > 100
+        ? { ...request, externalIds: request.externalIds.slice(0, 100) }
+        : request,
     ],
     typedSearchAttributes: syncSearchAttributes(connection, resource, 'incremental'),
   });

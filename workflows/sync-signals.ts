@@ -5,8 +5,8 @@ import type { SyncProgress } from './sync-connection.js';
 export interface PassRequest {
   reason?: string;
   externalIds?: string[];
-  /** The `webhook_events` row that asked, so an operator can follow an event into the sync it triggered. */
-  webhookEventId?: string;
+  /** The `webhook_events` rows that asked, so an operator can follow an event into the sync it triggered. */
+  webhookEventIds?: string[];
 }
 
 /** Webhooks and schedules ask for another incremental pass (records changed while or after this sync ran). */

@@ -201,8 +201,8 @@ describe('api: Jobber and QuickBooks webhooks signal the syncs', function () {
       await until(async () => {
         const passes = await em().find(SyncLog, { workflowId: syncId, step: 'started' });
         return passes.some((pass) =>
-          (pass.metadata?.requests as Array<{ webhookEventId?: string }> | undefined)?.some(
-            (request) => request.webhookEventId === event.id,
+          (pass.metadata?.requests as Array<{ webhookEventIds?: string[] }> | undefined)?.some((request) =>
+            request.webhookEventIds?.includes(event.id),
           ),
         );
       }, 'a CDC pass started for this event');
@@ -250,6 +250,37 @@ describe('api: Jobber and QuickBooks webhooks signal the syncs', function () {
         'webhook_signature_invalid',
       );
       expect(await em().count(WebhookEvent, { source: 'quickbooks' })).to.equal(before);
+    });
+  });
+
+  describe('a storm of events for one sync', () => {
+    it('signals it far fewer times than there are events, each event carried exactly once', async () => {
+      const bodies = Array.from({ length: 20 }, (_, index) =>
+        jobberBody('QUOTE_UPDATE', Buffer.from(`gid://Jobber/Quote/${9000 + index}`).toString('base64')),
+      );
+      const replies = await Promise.all(
+        bodies.map((body) => post('jobber', body, { 'X-Jobber-Hmac-SHA256': hmac(jobberSecret(), body) })),
+      );
+      expect(replies.map((reply) => reply.status)).to.deep.equal(bodies.map(() => 200));
+      const rows = await events({ source: 'jobber', eventType: 'QUOTE_UPDATE' });
+      expect(rows).to.have.length(20);
+      const syncId = workflowIds.sync(fixture.connections.jobber!.id, 'quotes');
+      expect(rows.every((row) => row.status === 'processed' && row.workflowIds[0] === syncId)).to.equal(true);
+
+      const ours = new Set(rows.map((row) => row.id));
+      const client = getHarness().temporalClient;
+      let carried: string[] = [];
+      await until(async () => {
+        carried = (await webhookEventsSignalled(client, syncId)).filter((id) => ours.has(id));
+        return carried.length >= ours.size;
+      }, 'every event in the sync signals');
+      expect(carried.sort()).to.deep.equal([...ours].sort());
+      let signals = 0;
+      for await (const run of client.workflow.list({ query: `WorkflowId = '${syncId}'` })) {
+        const history = await client.workflow.getHandle(syncId, run.runId).fetchHistory();
+        signals += (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes).length;
+      }
+      expect(signals).to.be.below(20);
     });
   });
 

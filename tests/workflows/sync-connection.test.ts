@@ -85,7 +85,7 @@ describe('syncConnection workflow (real Temporal, PostgreSQL and Redis; vendors 
     // Requests made before the first page are answered by the pass itself; these come once it is under way.
     while ((await handle.query(syncProgressQuery)).page < 1) await new Promise((resolve) => setTimeout(resolve, 20));
     for (const reason of ['webhook 1', 'webhook 2', 'webhook 3']) {
-      await requestSyncPass(temporalClient, fixture.taskQueue, connection, 'invoices', reason);
+      await requestSyncPass(temporalClient, fixture.taskQueue, connection, 'invoices', { reason });
     }
     const result = await handle.result();
     expect(result.mode).to.equal('incremental');
@@ -100,7 +100,10 @@ describe('syncConnection workflow (real Temporal, PostgreSQL and Redis; vendors 
     const connection = fixture.connections.jobber!;
     await fixture.sync('jobber', 'quotes', 'full');
     const before = await completedPasses(`sync:${connection.id}:quotes`);
-    const handle = await requestSyncPass(temporalClient, fixture.taskQueue, connection, 'quotes', 'webhook', ['Q1']);
+    const handle = await requestSyncPass(temporalClient, fixture.taskQueue, connection, 'quotes', {
+      reason: 'webhook',
+      externalIds: ['Q1'],
+    });
     const result = await handle.result();
     expect(result.mode).to.equal('incremental');
     expect(await completedPasses(handle.workflowId)).to.equal(before + 1);

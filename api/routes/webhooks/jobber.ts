@@ -6,7 +6,8 @@ import {
   SIGNATURE_HEADER,
   type JobberWebhookBody,
 } from '../../../integrations/jobber/webhook.js';
-import { requestSyncPass, startConnectionHealthCheck } from '../../../temporal/workflow-starters.js';
+import type { SyncPassRequester } from '../../../temporal/sync-pass-requests.js';
+import { startConnectionHealthCheck } from '../../../temporal/workflow-starters.js';
 import type { AppDeps } from '../../deps.js';
 import { validated, type JsonSchema } from '../../validation.js';
 import { takeWebhookEvents } from './inbox.js';
@@ -54,7 +55,7 @@ function accountIdOf(body: unknown): string | undefined {
 }
 
 /** `POST /api/webhooks/jobber`: changes to clients, jobs, quotes and invoices, and app disconnects. */
-export function jobberReceiver(deps: AppDeps) {
+export function jobberReceiver(deps: AppDeps, requestPass: SyncPassRequester) {
   const keysOf = webhookKeys(deps);
   const verified = verifiedRequests<{ connection: WebhookKey | null }>();
 
@@ -102,16 +103,13 @@ export function jobberReceiver(deps: AppDeps) {
               return [handle.workflowId];
             }
             if (!SYNCABLE.has(connection.status)) return [];
-            const handle = await requestSyncPass(
-              temporal.client,
-              config.temporal.taskQueue,
-              target,
-              action.resource,
-              `webhook: jobber ${event.topic}`,
-              [event.itemId],
-              inboxId,
-            );
-            return [handle.workflowId];
+            return [
+              await requestPass(target, action.resource, {
+                reason: `webhook: jobber ${event.topic}`,
+                externalIds: [event.itemId],
+                webhookEventId: inboxId,
+              }),
+            ];
           },
         },
       ]);

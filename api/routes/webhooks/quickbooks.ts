@@ -7,7 +7,7 @@ import {
   type CloudEvent,
   type LegacyNotificationBody,
 } from '../../../integrations/quickbooks/webhook.js';
-import { requestSyncPass } from '../../../temporal/workflow-starters.js';
+import type { SyncPassRequester } from '../../../temporal/sync-pass-requests.js';
 import type { AppDeps } from '../../deps.js';
 import { validated, type JsonSchema } from '../../validation.js';
 import { takeWebhookEvents, type IncomingEvent } from './inbox.js';
@@ -80,7 +80,7 @@ export const quickbooksBody = { anyOf: [legacyBody, cloudEventsBody] } as const 
 const SYNCABLE = new Set(['connected', 'error']);
 
 /** `POST /api/webhooks/quickbooks`: data changes in the companies we are connected to. */
-export function quickbooksReceiver(deps: AppDeps) {
+export function quickbooksReceiver(deps: AppDeps, requestPass: SyncPassRequester) {
   const keysOf = webhookKeys(deps);
   const verified = verifiedRequests<{ connections: WebhookKey[] }>();
 
@@ -112,7 +112,6 @@ export function quickbooksReceiver(deps: AppDeps) {
       const { connections } = verified.get(ctx);
       const body = validated<LegacyNotificationBody | CloudEvent[]>(ctx, 'body');
       const byRealm = new Map(connections.map((connection) => [connection.externalAccountId, connection]));
-      const { temporal, config } = deps;
       const events: IncomingEvent[] = quickbooksChangesOf(body).map((change) => ({
         eventId: change.eventId,
         eventType: `${change.entity}.${change.operation}`,
@@ -122,16 +121,13 @@ export function quickbooksReceiver(deps: AppDeps) {
           const resource = quickbooksResourceOf(change.entity);
           if (!connection || !resource || !SYNCABLE.has(connection.status)) return [];
           // The incremental QuickBooks sync is a CDC read from its checkpoint: it picks this change up with any other.
-          const handle = await requestSyncPass(
-            temporal.client,
-            config.temporal.taskQueue,
-            { id: connection.connectionId, vendor: 'quickbooks' },
-            resource,
-            `webhook: quickbooks ${change.entity} ${change.operation}`,
-            change.entityId ? [change.entityId] : [],
-            inboxId,
-          );
-          return [handle.workflowId];
+          return [
+            await requestPass({ id: connection.connectionId, vendor: 'quickbooks' }, resource, {
+              reason: `webhook: quickbooks ${change.entity} ${change.operation}`,
+              externalIds: change.entityId ? [change.entityId] : [],
+              webhookEventId: inboxId,
+            }),
+          ];
         },
       }));
       ctx.body = await takeWebhookEvents(deps, ctx, { vendor: 'quickbooks', source: 'quickbooks' }, events);

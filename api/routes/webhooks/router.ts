@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { syncPassRequester } from '../../../temporal/sync-pass-requests.js';
 import type { AppDeps } from '../../deps.js';
 import { validate } from '../../validation.js';
 import { customBody, customParams, customReceiver } from './custom.js';
@@ -19,8 +20,10 @@ export function webhooksRouter(deps: AppDeps): Router {
   const twilio = twilioReceiver(deps);
   const sendgrid = sendgridReceiver(deps);
   const slack = slackReceiver(deps);
-  const jobber = jobberReceiver(deps);
-  const quickbooks = quickbooksReceiver(deps);
+  // One requester for both: events of one sync share its signals however they arrive.
+  const requestPass = syncPassRequester(deps.temporal.client, deps.config.temporal.taskQueue);
+  const jobber = jobberReceiver(deps, requestPass);
+  const quickbooks = quickbooksReceiver(deps, requestPass);
   const custom = customReceiver(deps);
   // Twilio posts a form, which validate() does not read: its fields are checked inside the receiver.
   router.post('/twilio', twilio.verify, validate({ query: twilioQuery }), twilio.receive);

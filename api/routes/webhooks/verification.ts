@@ -2,7 +2,6 @@ import type { Context } from 'koa';
 import type { ConnectionSecrets } from '../../../activities/vendor-clients.js';
 import { createCredentialsCipher, CredentialsUnreadableError } from '../../../db/credentials-cipher.js';
 import type { ConnectionStatus, Vendor, WebhookSender } from '../../../db/entities/enums.js';
-import { VendorConnection } from '../../../db/entities/index.js';
 import { recordSecurityEvent } from '../../../db/repositories/security-events.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
@@ -33,35 +32,50 @@ export interface WebhookKey {
   secrets: ConnectionSecrets;
 }
 
+interface ConnectionKeyRow {
+  id: string;
+  external_account_id: string;
+  status: ConnectionStatus;
+  credentials_encrypted: string | null;
+}
+
+/** Decrypted secrets kept per sealed value: a connection's secrets change only when its sealed credentials do. */
+const OPENED_SECRETS_LIMIT = 1000;
+
 /**
- * The secrets of a vendor's connections (of one vendor account, when the webhook names it). A connection whose
- * credentials no longer decrypt cannot verify anything; it is logged and skipped rather than failing the others.
+ * The secrets of a vendor's connections (of one vendor account, when the webhook names it), read fresh on every
+ * delivery (a key rolled or a connection removed counts at once) with one plain query, and decrypted once per sealed
+ * value: every delivery needs them, and at a burst's rate the ORM's hydration and the decryption were a large part of
+ * a receiver's work. A connection whose credentials no longer decrypt cannot verify anything; it is logged and
+ * skipped rather than failing the others.
  */
 export function webhookKeys(deps: AppDeps): (vendor: Vendor, externalAccountId?: string) => Promise<WebhookKey[]> {
   const cipher = createCredentialsCipher(deps.config.credentialsKey);
+  const opened = new Map<string, ConnectionSecrets>();
+  const open = (sealed: string): ConnectionSecrets => {
+    let secrets = opened.get(sealed);
+    if (!secrets) {
+      secrets = cipher.decrypt(sealed) as ConnectionSecrets;
+      if (opened.size >= OPENED_SECRETS_LIMIT) opened.clear();
+      opened.set(sealed, secrets);
+    }
+    return secrets;
+  };
   return async (vendor, externalAccountId) => {
-    const connections = await deps.orm.em
-      .fork()
-      .find(
-        VendorConnection,
-        { vendor, ...(externalAccountId !== undefined ? { externalAccountId } : {}) },
-        { orderBy: { createdAt: 'asc' } },
-      );
-    return connections.flatMap((connection) => {
-      if (!connection.credentialsEncrypted) return [];
+    const rows = await deps.orm.em.getConnection().execute<ConnectionKeyRow[]>(
+      `select id, external_account_id, status, credentials_encrypted from vendor_connections
+        where vendor = ?${externalAccountId !== undefined ? ' and external_account_id = ?' : ''}
+        order by created_at asc`,
+      externalAccountId !== undefined ? [vendor, externalAccountId] : [vendor],
+    );
+    return rows.flatMap((row) => {
+      if (!row.credentials_encrypted) return [];
       try {
-        const secrets = cipher.decrypt(connection.credentialsEncrypted) as ConnectionSecrets;
-        return [
-          {
-            connectionId: connection.id,
-            externalAccountId: connection.externalAccountId,
-            status: connection.status,
-            secrets,
-          },
-        ];
+        const secrets = open(row.credentials_encrypted);
+        return [{ connectionId: row.id, externalAccountId: row.external_account_id, status: row.status, secrets }];
       } catch (error) {
         if (!(error instanceof CredentialsUnreadableError)) throw error;
-        deps.logger.error({ vendor, connectionId: connection.id }, 'webhook: connection credentials are unreadable');
+        deps.logger.error({ vendor, connectionId: row.id }, 'webhook: connection credentials are unreadable');
         return [];
       }
     });
