@@ -34,9 +34,10 @@ function merged(requests: readonly WebhookPassRequest[]): PassRequest {
  * for a sync whose signal is in flight wait for it and then share the next one. Each caller still returns only once
  * a signal carrying its event reached the workflow (persist, signal, answer), but a storm of events for one sync
  * costs Temporal a few signals instead of one each, and the workflow's history (10,000 signals at most per run)
- * grows accordingly. The signal lists every event it carries (`webhookEventIds`).
+ * grows accordingly. The signal lists every event it carries (`webhookEventIds`). The client is read at each send
+ * (routes are built before, or without, a Temporal connection: tests list them).
  */
-export function syncPassRequester(client: Client, taskQueue: string) {
+export function syncPassRequester(temporal: () => { client: Client; taskQueue: string }) {
   const inFlight = new Map<string, Promise<void>>();
   const waiting = new Map<string, Batch>();
 
@@ -45,6 +46,7 @@ export function syncPassRequester(client: Client, taskQueue: string) {
     resource: SyncResource,
     requests: WebhookPassRequest[],
   ) => {
+    const { client, taskQueue } = temporal();
     await requestSyncPass(client, taskQueue, connection, resource, merged(requests));
   };
 

@@ -21,7 +21,10 @@ export function webhooksRouter(deps: AppDeps): Router {
   const sendgrid = sendgridReceiver(deps);
   const slack = slackReceiver(deps);
   // One requester for both: events of one sync share its signals however they arrive.
-  const requestPass = syncPassRequester(deps.temporal.client, deps.config.temporal.taskQueue);
+  const requestPass = syncPassRequester(() => ({
+    client: deps.temporal.client,
+    taskQueue: deps.config.temporal.taskQueue,
+  }));
   const jobber = jobberReceiver(deps, requestPass);
   const quickbooks = quickbooksReceiver(deps, requestPass);
   const custom = customReceiver(deps);
