@@ -1,8 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { SlackMentionInput } from '../workflows/handle-slack-mention.js';
 import type { handleSlackMention, trackSlackReaction } from '../workflows/index.js';
 import type { SlackReactionInput } from '../workflows/track-slack-reaction.js';
 import { searchAttributes } from './search-attribute-keys.js';
+import { startOnce } from './start-once.js';
 import { workflowIds } from './workflow-ids.js';
 
 /*
@@ -17,15 +18,6 @@ function slackEventAttributes(kind: string, connectionId: string) {
     { key: searchAttributes.vendor, value: 'slack' },
     { key: searchAttributes.connectionId, value: connectionId },
   ];
-}
-
-async function startOnce(start: () => Promise<unknown>, workflowId: string): Promise<string> {
-  try {
-    await start();
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
-  return workflowId;
 }
 
 /** Answers a mention of our app (`@bot status`, `@bot sync jobber`, …) in its thread. */

@@ -11,7 +11,7 @@ import { startConnectionHealthCheck } from '../../../temporal/workflow-starters.
 import type { AppDeps } from '../../deps.js';
 import { validated, type JsonSchema } from '../../validation.js';
 import { takeWebhookEvents } from './inbox.js';
-import { refuseWebhook, verifiedRequests, webhookKeys, type WebhookKey } from './verification.js';
+import { canSync, refuseWebhook, verifiedRequests, webhookKeys, type WebhookKey } from './verification.js';
 
 const encodedId = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const isoTime = { type: 'string', minLength: 1, maxLength: 40 } as const;
@@ -44,9 +44,6 @@ export const jobberBody = {
   required: ['data'],
   additionalProperties: {},
 } as const satisfies JsonSchema;
-
-/** Connections in these states can sync; a webhook for any other is stored and ignored. */
-const SYNCABLE = new Set(['connected', 'error']);
 
 function accountIdOf(body: unknown): string | undefined {
   const accountId = (body as { data?: { webHookEvent?: { accountId?: unknown } } } | null)?.data?.webHookEvent
@@ -102,7 +99,7 @@ export function jobberReceiver(deps: AppDeps, requestPass: SyncPassRequester) {
               const handle = await startConnectionHealthCheck(temporal.client, config.temporal.taskQueue, target);
               return [handle.workflowId];
             }
-            if (!SYNCABLE.has(connection.status)) return [];
+            if (!canSync(connection)) return [];
             return [
               await requestPass(target, action.resource, {
                 reason: `webhook: jobber ${event.topic}`,

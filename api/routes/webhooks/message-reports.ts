@@ -1,6 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Message } from '../../../db/entities/index.js';
 import { signalMessageStatus, startInboundMessage } from '../../../temporal/action-starters.js';
+import { startOnce } from '../../../temporal/start-once.js';
+import { workflowIds } from '../../../temporal/workflow-ids.js';
 import type { MessageStatusUpdate } from '../../../workflows/message-signals.js';
 import type { InboundMessageInput } from '../../../workflows/record-inbound-message.js';
 import type { AppDeps } from '../../deps.js';
@@ -42,18 +43,13 @@ export async function reportMessageStatus(
 }
 
 /**
- * Starts the recording of an inbound message. The workflow id is the vendor's message id, so a redelivery joins the
- * running recording, and one after it finished is refused by Temporal: both are the same message, answered 2xx.
+ * Starts the recording of an inbound message and returns its workflow id. The id is the vendor's message id, so a
+ * redelivery joins the running recording, and one after it finished is refused by Temporal: both are the same
+ * message, answered 2xx.
  */
-export async function recordInboundMessage(
-  deps: AppDeps,
-  inbound: InboundMessageInput,
-): Promise<'started' | 'duplicate'> {
-  try {
-    await startInboundMessage(deps.temporal.client, deps.config.temporal.taskQueue, inbound);
-    return 'started';
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
-    throw error;
-  }
+export function recordInboundMessage(deps: AppDeps, inbound: InboundMessageInput): Promise<string> {
+  return startOnce(
+    () => startInboundMessage(deps.temporal.client, deps.config.temporal.taskQueue, inbound),
+    workflowIds.inboundMessage(inbound.vendor, inbound.vendorMessageId),
+  );
 }

@@ -11,7 +11,7 @@ import type { SyncPassRequester } from '../../../temporal/sync-pass-requests.js'
 import type { AppDeps } from '../../deps.js';
 import { validated, type JsonSchema } from '../../validation.js';
 import { takeWebhookEvents, type IncomingEvent } from './inbox.js';
-import { refuseWebhook, verifiedRequests, webhookKeys, type WebhookKey } from './verification.js';
+import { canSync, refuseWebhook, verifiedRequests, webhookKeys, type WebhookKey } from './verification.js';
 
 const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
 const word = { type: 'string', minLength: 1, maxLength: 100 } as const;
@@ -76,9 +76,6 @@ const cloudEventsBody = {
 
 export const quickbooksBody = { anyOf: [legacyBody, cloudEventsBody] } as const satisfies JsonSchema;
 
-/** Connections in these states can sync; a change for any other company is stored and ignored. */
-const SYNCABLE = new Set(['connected', 'error']);
-
 /** `POST /api/webhooks/quickbooks`: data changes in the companies we are connected to. */
 export function quickbooksReceiver(deps: AppDeps, requestPass: SyncPassRequester) {
   const keysOf = webhookKeys(deps);
@@ -119,7 +116,7 @@ export function quickbooksReceiver(deps: AppDeps, requestPass: SyncPassRequester
         async handOff(inboxId) {
           const connection = byRealm.get(change.realmId);
           const resource = quickbooksResourceOf(change.entity);
-          if (!connection || !resource || !SYNCABLE.has(connection.status)) return [];
+          if (!connection || !resource || !canSync(connection)) return [];
           // The incremental QuickBooks sync is a CDC read from its checkpoint: it picks this change up with any other.
           return [
             await requestPass({ id: connection.connectionId, vendor: 'quickbooks' }, resource, {

@@ -10,7 +10,6 @@ import {
   type SlackEnvelope,
 } from '../../../integrations/slack/webhook.js';
 import { startSlackMentionHandling, startSlackReactionTracking } from '../../../temporal/slack-event-starters.js';
-import { workflowIds } from '../../../temporal/workflow-ids.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { validated, type JsonSchema } from '../../validation.js';
@@ -59,12 +58,11 @@ async function handOffSlackEvent(deps: AppDeps, connectionId: string, envelope: 
   const { taskQueue } = deps.config.temporal;
   const message = inboundSlackMessageOf(envelope);
   if (message) {
-    const vendorMessageId = `${message.channel}:${message.ts}`;
-    await recordInboundMessage(deps, {
+    const workflowId = await recordInboundMessage(deps, {
       vendor: 'slack',
       channel: 'slack',
       connectionId,
-      vendorMessageId,
+      vendorMessageId: `${message.channel}:${message.ts}`,
       from: message.user,
       to: null,
       body: message.text,
@@ -72,7 +70,7 @@ async function handOffSlackEvent(deps: AppDeps, connectionId: string, envelope: 
       slackChannel: message.channel,
       ...(message.threadTs ? { threadTs: message.threadTs } : {}),
     });
-    return [workflowIds.inboundMessage('slack', vendorMessageId)];
+    return [workflowId];
   }
   const mention = slackMentionOf(envelope);
   if (mention) return [await startSlackMentionHandling(client, taskQueue, { connectionId, ...mention })];
@@ -81,7 +79,7 @@ async function handOffSlackEvent(deps: AppDeps, connectionId: string, envelope: 
   return [];
 }
 
-/** `POST /api/webhooks/slack`: the Events API (URL verification, and messages people post in our channels). */
+/** `POST /api/webhooks/slack`: the Events API (URL verification; messages, mentions of our bot and reactions). */
 export function slackReceiver(deps: AppDeps) {
   const keysOf = webhookKeys(deps);
   const verified = verifiedRequests<{ connectionId: string }>();

@@ -61,7 +61,7 @@ export function twilioReceiver(deps: AppDeps) {
   const verified = verifiedRequests<{ connectionId: string; params: TwilioFormParams; signedUrl: string }>();
 
   async function receiveText(connectionId: string, sms: InboundSms, receivedAt: Date): Promise<string[]> {
-    await recordInboundMessage(deps, {
+    const workflowId = await recordInboundMessage(deps, {
       vendor: 'twilio',
       channel: 'sms',
       connectionId,
@@ -71,7 +71,7 @@ export function twilioReceiver(deps: AppDeps) {
       body: sms.body,
       receivedAt: receivedAt.toISOString(),
     });
-    return [workflowIds.inboundMessage('twilio', sms.messageSid)];
+    return [workflowId];
   }
 
   async function applyStatusCallback(

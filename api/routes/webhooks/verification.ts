@@ -32,6 +32,14 @@ export interface WebhookKey {
   secrets: ConnectionSecrets;
 }
 
+/**
+ * Whether a webhook may ask this connection's sync for a pass: one that needs re-authorization or was disconnected
+ * would only fail, so its events are stored and ignored.
+ */
+export function canSync(connection: Pick<WebhookKey, 'status'>): boolean {
+  return connection.status === 'connected' || connection.status === 'error';
+}
+
 interface ConnectionKeyRow {
   id: string;
   external_account_id: string;
