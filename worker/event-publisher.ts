@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { EventPublisher } from '../activities/deps.js';
+import { EVENTS_CHANNEL } from '../db/dashboard-generation.js';
 
-/** Redis channel the API subscribes to and relays to socket.io; Redis lets several API instances share it. */
-export const EVENTS_CHANNEL = 'business-dashboard:events';
+// Redis lets several API instances share the channel; re-exported for the tests that listen on it.
+export { EVENTS_CHANNEL };
 
 export function createRedisEventPublisher(redis: Redis): EventPublisher {
   return {

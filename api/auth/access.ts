@@ -35,11 +35,17 @@ export async function deny(ctx: Context, orm: MikroORM, reason: string, details:
   throw new AppError('forbidden', 403, 'You do not have permission to do this');
 }
 
+/** A route guard that says which permission it checks, so the OpenAPI document can name it. */
+export interface PermissionGuard extends Middleware {
+  readonly permission: Permission;
+}
+
 /** Route guard: the caller's role must carry `permission` (the matrix in permissions.ts). */
-export function requirePermission(orm: MikroORM, permission: Permission): Middleware {
-  return async (ctx, next) => {
+export function requirePermission(orm: MikroORM, permission: Permission): PermissionGuard {
+  const guard: Middleware = async (ctx, next) => {
     const principal = principalOf(ctx);
     if (!roleHas(principal.role, permission)) await deny(ctx, orm, 'role', { permission });
     await next();
   };
+  return Object.assign(guard, { permission });
 }

@@ -23,7 +23,7 @@ const PUBLIC_PATHS = new Set([
   '/api/auth/login',
   '/api/auth/refresh',
 ]);
-const PUBLIC_PREFIXES = ['/api/webhooks/'];
+const PUBLIC_PREFIXES = ['/api/webhooks/', '/api/docs/'];
 /** OAuth callbacks: the vendor sends the admin's browser (no bearer header); the single-use state authenticates. */
 const PUBLIC_PATTERNS = [/^\/api\/connections\/oauth\/[^/]+\/callback$/];
 

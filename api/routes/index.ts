@@ -7,6 +7,7 @@ import { dashboardRouter } from './dashboard/router.js';
 import { healthRouter } from './health/router.js';
 import { jobActionsRouter } from './job-actions/router.js';
 import { messagesRouter } from './messages/router.js';
+import { openApiRouter } from './openapi/router.js';
 import { quotesRouter } from './quotes/router.js';
 import { securityEventsRouter } from './security-events/router.js';
 import { syncsRouter } from './syncs/router.js';
@@ -34,5 +35,7 @@ export function createRouter(deps: AppDeps, extra: readonly Router[] = []): Rout
   const root = new Router();
   for (const build of routeFolders) root.use(build(deps).routes());
   for (const router of extra) root.use(router.routes());
+  // Reads the finished route table when first asked, so it documents every route above (and itself).
+  root.use(openApiRouter(() => root.stack).routes());
   return root;
 }

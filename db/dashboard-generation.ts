@@ -1,0 +1,34 @@
+import type { Redis } from 'ioredis';
+
+/** Redis channel the worker publishes realtime events on and the API relays to socket.io. */
+export const EVENTS_CHANNEL = 'business-dashboard:events';
+
+/**
+ * The dashboard data's generation: one counter that every change to dashboard-visible data (an API write, a sync
+ * that stored records) increments. Cached dashboard and report answers remember the generation they were computed
+ * at and are used only while it is still current, so one INCR invalidates every cached answer on every API
+ * instance at once, with no key scan and no race between a write and a cache fill.
+ */
+export const DASHBOARD_GENERATION_KEY = 'business-dashboard:dashboard:generation';
+
+/** What changed, for the `dashboard.invalidated` event (the dashboard may refetch only what it shows). */
+export interface DashboardChange {
+  /** `clients`, `jobs`, `invoices`, `payments`, `expenses`, `sync`, … */
+  scope: string;
+  /** The changed record's id, or the sync's workflow id. */
+  id?: string;
+}
+
+/** Invalidates every cached dashboard and report answer and announces it as `dashboard.invalidated`. */
+export async function invalidateDashboard(redis: Redis, change: DashboardChange): Promise<number> {
+  const generation = await redis.incr(DASHBOARD_GENERATION_KEY);
+  await redis.publish(
+    EVENTS_CHANNEL,
+    JSON.stringify({
+      event: 'dashboard.invalidated',
+      payload: { ...change, generation },
+      at: new Date().toISOString(),
+    }),
+  );
+  return generation;
+}
