@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
 import type { CredentialsCipher } from '../db/credentials-cipher.js';
 import type { VendorClients } from './vendor-clients.js';
 
@@ -11,6 +12,8 @@ export interface EventPublisher {
 export interface ActivityDeps {
   readonly orm: MikroORM;
   readonly events: EventPublisher;
+  /** The dashboard cache's generation lives here: syncs that store records invalidate it (db/dashboard-generation.ts). */
+  readonly redis: Redis;
   readonly credentials: CredentialsCipher;
   readonly vendors: VendorClients;
   /** The API's public URL, where vendors post status reports (Twilio's StatusCallback); absent, none are asked for. */

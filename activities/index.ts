@@ -2,6 +2,7 @@ import { createConnectionHealthActivities } from './connection-health.activities
 import { createCustomEventActivities } from './custom-events.activities.js';
 import type { ActivityDeps } from './deps.js';
 import { createInboundMessageActivities } from './inbound-messages.activities.js';
+import { createJobberWriteBackActivities } from './jobber-write-back.activities.js';
 import { createMessagingActivities } from './messaging.activities.js';
 import { createQuoteActivities } from './quote.activities.js';
 import { createJobCalendarActivities } from './job-calendar.activities.js';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSlackMentionActivities(deps),
     ...createSlackReactionActivities(deps),
     ...createCustomEventActivities(deps),
+    ...createJobberWriteBackActivities(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { invalidateDashboard } from '../db/dashboard-generation.js';
 import { SyncLog } from '../db/entities/sync-log.js';
 import type { VendorConnection } from '../db/entities/vendor-connection.js';
 import { recordSyncStep } from '../db/repositories/sync-log.js';
@@ -61,6 +62,11 @@ export function emptyCounts(): SyncCounts {
   return { fetched: 0, inserted: 0, updated: 0, merged: 0, deleted: 0 };
 }
 
+/** Whether stored pages changed anything the dashboard shows (a page of unchanged records does not). */
+export function changedRecords(counts: SyncCounts): boolean {
+  return counts.inserted + counts.updated + counts.merged + counts.deleted > 0;
+}
+
 function addCounts(into: SyncCounts, from: SyncCounts): void {
   for (const key of Object.keys(into) as Array<keyof SyncCounts>) into[key] += from[key] ?? 0;
 }
@@ -76,7 +82,7 @@ async function pagesStoredBefore(em: EntityManager, step: SyncStep): Promise<Sto
   return rows.map((row) => row.metadata as unknown as StoredPageMetadata).sort((a, b) => a.page - b.page);
 }
 
-export function createPageSync({ orm, credentials, events, vendors }: ActivityDeps) {
+export function createPageSync({ orm, credentials, events, vendors, redis }: ActivityDeps) {
   /**
    * Runs a vendor call; when it fails, leaves a sync_log row saying why and whether Temporal will try again
    * (`retry`, with the vendor's delay when it gave one) or not (`page_failed`), then rethrows for Temporal.
@@ -169,7 +175,7 @@ export function createPageSync({ orm, credentials, events, vendors }: ActivityDe
    * resumes after the last page an earlier attempt committed (the cursor is in that page's log row), rows are
    * upserted on the vendor id, so at most the page in flight when a worker died is fetched twice.
    */
-  async function syncPages(input: SyncPagesInput): Promise<SyncPagesResult> {
+  async function storePages(input: SyncPagesInput): Promise<SyncPagesResult> {
     const context = Context.current();
     const heartbeat = setInterval(() => context.heartbeat(), 2_000);
     try {
@@ -234,6 +240,20 @@ export function createPageSync({ orm, credentials, events, vendors }: ActivityDe
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /*
+   * Cached dashboard answers go stale once per call (a batch of pages), not per page: one INCR and one PUBLISH
+   * however many pages the call stored. A retry that finds earlier attempts' pages counts them again, so a batch
+   * whose invalidation failed is invalidated by its retry.
+   */
+  async function syncPages(input: SyncPagesInput): Promise<SyncPagesResult> {
+    const result = await storePages(input);
+    if (changedRecords(result)) {
+      const { workflowExecution } = Context.current().info;
+      await invalidateDashboard(redis, { scope: 'sync', id: workflowExecution?.workflowId ?? 'standalone' });
+    }
+    return result;
   }
 
   return { syncPages };

@@ -1,11 +1,12 @@
 import type { SyncResource } from '../integrations/core/records.js';
+import { invalidateDashboard } from '../db/dashboard-generation.js';
 import { VendorConnection } from '../db/entities/vendor-connection.js';
 import { recordSyncStep } from '../db/repositories/sync-log.js';
 import { reconcileDeletions } from '../db/repositories/vendor-records.js';
 import type { PassRequest } from '../workflows/sync-signals.js';
 import type { ActivityDeps } from './deps.js';
 import { connectionClient, FULL_LISTING_VIA_CHANGES, loadConnection, stepOf, type SyncMode } from './sync-context.js';
-import { createPageSync, type SyncCounts } from './sync-pages.js';
+import { changedRecords, createPageSync, type SyncCounts } from './sync-pages.js';
 import { vendorStep } from './vendor-failures.js';
 
 export type { SyncMode } from './sync-context.js';
@@ -29,7 +30,7 @@ export interface FinishSyncInput {
 
 /** The steps of a sync: begin (checkpoint), pages (sync-pages.ts), finish (deletions, checkpoint), fail. */
 export function createSyncActivities(deps: ActivityDeps) {
-  const { orm, events } = deps;
+  const { orm, events, redis } = deps;
   return {
     ...createPageSync(deps),
 
@@ -87,6 +88,10 @@ export function createSyncActivities(deps: ActivityDeps) {
         await tx.flush();
         return reconciled;
       });
+      // After the commit, so no dashboard recomputed on the event can read the sync's state from before it.
+      if (deleted > 0 || changedRecords(input.totals)) {
+        await invalidateDashboard(redis, { scope: 'sync', id: step.workflowId });
+      }
       await events.publish('sync.completed', {
         connectionId: input.connectionId,
         resource: input.resource,
@@ -117,6 +122,8 @@ export function createSyncActivities(deps: ActivityDeps) {
         status: ending,
         errorMessage: input.error,
       });
+      // The summary's sync health shows the latest failure.
+      await invalidateDashboard(redis, { scope: 'sync', id: step.workflowId });
       await events.publish('sync.failed', { ...input, workflowId: step.workflowId });
     },
   };

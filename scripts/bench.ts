@@ -1,9 +1,11 @@
+import { benchApi } from './bench/api.js';
 import { benchSandboxData } from './bench/sandbox-data.js';
 import { benchSync } from './bench/sync.js';
 import { benchWebhooks } from './bench/webhooks.js';
 
 /** Every benchmark by name; each returns its figures, printed as the last line (one JSON object, contracts). */
 const BENCHMARKS: Record<string, (args: readonly string[]) => Promise<Record<string, unknown>>> = {
+  api: benchApi,
   'sandbox-data': benchSandboxData,
   sync: benchSync,
   webhooks: benchWebhooks,

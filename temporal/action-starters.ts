@@ -6,6 +6,7 @@ import type {
   keepJobCalendarEvent,
   receiveInboundMessage,
   shareJobDocumentOnDrive,
+  writeBackToJobber,
 } from '../workflows/index.js';
 import type { InboundMessageInput } from '../workflows/record-inbound-message.js';
 import {
@@ -13,6 +14,7 @@ import {
   messageStatusSignal,
   type MessageStatusUpdate,
 } from '../workflows/message-signals.js';
+import { writeBackRequestedSignal, type WriteBackInput } from '../workflows/write-back-signals.js';
 import { searchAttributes } from './search-attribute-keys.js';
 import { workflowIds } from './workflow-ids.js';
 
@@ -126,5 +128,24 @@ export function startDocumentShare(
     args: [{ documentId }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: actionAttributes('share_document', 'google'),
+  });
+}
+
+/**
+ * A client or job was saved while a Jobber connection exists: its write-back workflow pushes the row's current
+ * state. signalWithStart joins a running push (which then pushes once more), so repeated edits coalesce.
+ */
+export function requestJobberWriteBack(
+  client: Client,
+  taskQueue: string,
+  input: WriteBackInput,
+): Promise<WorkflowHandle<typeof writeBackToJobber>> {
+  return client.workflow.signalWithStart<typeof writeBackToJobber, []>('writeBackToJobber', {
+    workflowId: workflowIds.writeBack(input.kind, input.id),
+    taskQueue,
+    args: [input],
+    signal: writeBackRequestedSignal,
+    signalArgs: [],
+    typedSearchAttributes: actionAttributes('write_back', 'jobber'),
   });
 }

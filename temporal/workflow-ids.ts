@@ -34,4 +34,6 @@ export const workflowIds = {
    * carries its SHA-256 (base64url, computed by the caller: workflows import this file and have no crypto).
    */
   customEvent: (source: string, eventIdDigest: string) => `custom-event:${source}:${eventIdDigest}`,
+  /** Pushes one client's or job's current state to Jobber; edits made while it runs are folded into it. */
+  writeBack: (kind: 'client' | 'job', id: string) => `write-back:${kind}:${id}`,
 } as const;

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
       deps: {
         orm,
         events: createRedisEventPublisher(redis),
+        redis,
         credentials: createCredentialsCipher(config.credentialsKey),
         vendors: defaultVendorClients(),
         publicBaseUrl: config.publicBaseUrl,

@@ -11,3 +11,4 @@ export { shareJobDocumentOnDrive } from './share-job-document.js';
 export { handleSlackMention } from './handle-slack-mention.js';
 export { trackSlackReaction } from './track-slack-reaction.js';
 export { receiveCustomEvent } from './receive-custom-event.js';
+export { writeBackToJobber } from './write-back-to-jobber.js';

@@ -9,7 +9,12 @@ import { lookUpApiKey } from '../auth/api-key-lookup.js';
 import { grantsRestApi, REST_API_SCOPE } from '../auth/api-key-scopes.js';
 import { looksLikeApiKey } from '../auth/api-keys.js';
 import { accessRevocations } from '../auth/revocation.js';
-import { accessTokenVerifyOptions, hasAccessTokenShape, type AccessTokenClaims } from '../auth/tokens.js';
+import {
+  accessTokenKey,
+  accessTokenVerifyOptions,
+  hasAccessTokenShape,
+  type AccessTokenClaims,
+} from '../auth/tokens.js';
 import { AppError } from '../errors.js';
 import type { Principal } from '../state.js';
 
@@ -98,7 +103,8 @@ export interface AuthDeps {
 export function authenticate(deps: AuthDeps): Middleware {
   const revocations = accessRevocations(deps.redis);
   const verifyJwt = koaJwt({
-    secret: deps.config.jwt.secret,
+    // koa-jwt hands the secret to jsonwebtoken as it is; its type predates jsonwebtoken's KeyObject support.
+    secret: accessTokenKey(deps.config) as unknown as Buffer,
     ...accessTokenVerifyOptions(deps.config),
     key: 'user',
     passthrough: false,

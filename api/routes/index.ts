@@ -2,10 +2,13 @@ import { Router } from '@koa/router';
 import type { AppDeps } from '../deps.js';
 import { apiKeysRouter } from './api-keys/router.js';
 import { authRouter } from './auth/router.js';
+import { clientsRouter } from './clients/router.js';
 import { connectionsRouter } from './connections/router.js';
 import { dashboardRouter } from './dashboard/router.js';
+import { financesRouter } from './finances/router.js';
 import { healthRouter } from './health/router.js';
 import { jobActionsRouter } from './job-actions/router.js';
+import { jobsRouter } from './jobs/router.js';
 import { messagesRouter } from './messages/router.js';
 import { openApiRouter } from './openapi/router.js';
 import { quotesRouter } from './quotes/router.js';
@@ -25,8 +28,11 @@ const routeFolders: ReadonlyArray<(deps: AppDeps) => Router> = [
   syncsRouter,
   connectionsRouter,
   quotesRouter,
+  clientsRouter,
+  jobsRouter,
   jobActionsRouter,
   messagesRouter,
+  financesRouter,
   webhooksRouter,
 ];
 

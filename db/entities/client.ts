@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties, tagsProperty } from './base.js';
+import { CLIENT_VERSIONED_COLUMNS, versionTrigger } from './version-trigger.js';
 
 export interface PostalAddress {
   street1?: string;
@@ -47,11 +48,34 @@ export const ClientSchema = defineEntity({
     jobberSyncedAt: p.datetime().nullable(),
     quickbooksSyncedAt: p.datetime().nullable(),
     airtableSyncedAt: p.datetime().nullable(),
-    /** Soft delete: set once no vendor still has this customer. */
+    /** Soft delete: set once no vendor still has this customer, or by the API (rules in db/repositories/clients.ts). */
     deletedAt: p.datetime().nullable().index(),
+    /**
+     * Optimistic-concurrency counter. Not MikroORM's `.version()`: the data mapper writes rows with raw SQL, so a
+     * trigger (version-trigger.ts) bumps it on every change of the content columns, whoever writes.
+     */
+    version: p.integer().default(1),
   },
+  triggers: [versionTrigger('clients', CLIENT_VERSIONED_COLUMNS)],
   indexes: [
     { properties: ['updatedAt'] },
+    // Keyset orders of GET /api/clients (the id breaks ties).
+    { properties: ['createdAt', 'id'] },
+    { properties: ['name', 'id'] },
+    { properties: ['updatedAt', 'id'] },
+    // Substring search (`ilike '%…%'`) of GET /api/clients?q=, through pg_trgm.
+    {
+      name: 'clients_name_trgm_index',
+      expression: `create index "clients_name_trgm_index" on "clients" using gin ("name" gin_trgm_ops)`,
+    },
+    {
+      name: 'clients_email_trgm_index',
+      expression: `create index "clients_email_trgm_index" on "clients" using gin ("email" gin_trgm_ops)`,
+    },
+    {
+      name: 'clients_phone_trgm_index',
+      expression: `create index "clients_phone_trgm_index" on "clients" using gin ("phone" gin_trgm_ops)`,
+    },
     // The customer matcher's keys (db/repositories/customer-matching.ts); a query must repeat the expression exactly.
     {
       name: 'clients_email_key_index',

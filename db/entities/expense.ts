@@ -27,6 +27,20 @@ export const ExpenseSchema = defineEntity({
     deletedAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['vendor', 'externalId'] }],
+  // Keyset orders of the /api/finances lists (the id breaks ties), and pg_trgm for their `q` substring search.
+  indexes: [
+    { properties: ['createdAt', 'id'] },
+    { properties: ['updatedAt', 'id'] },
+    { properties: ['amount', 'id'] },
+    {
+      name: 'expenses_number_trgm_index',
+      expression: `create index "expenses_number_trgm_index" on "expenses" using gin ("number" gin_trgm_ops)`,
+    },
+    {
+      name: 'expenses_payee_name_trgm_index',
+      expression: `create index "expenses_payee_name_trgm_index" on "expenses" using gin ("payee_name" gin_trgm_ops)`,
+    },
+  ],
 });
 
 export class Expense extends ExpenseSchema.class {}

@@ -1,3 +1,4 @@
+import { dashboardIndexesOf } from './dashboard-indexes.js';
 import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties } from './base.js';
 import { Client } from './client.js';
@@ -28,6 +29,20 @@ export const InvoiceSchema = defineEntity({
     deletedAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['vendor', 'externalId'] }],
+  // Keyset orders of the /api/finances lists (the id breaks ties), and pg_trgm for their `q` substring search.
+  indexes: [
+    { properties: ['createdAt', 'id'] },
+    { properties: ['updatedAt', 'id'] },
+    { properties: ['total', 'id'] },
+    { properties: ['balance', 'id'] },
+    { properties: ['status', 'createdAt', 'id'] },
+    { properties: ['client', 'createdAt', 'id'] },
+    {
+      name: 'invoices_number_trgm_index',
+      expression: `create index "invoices_number_trgm_index" on "invoices" using gin ("number" gin_trgm_ops)`,
+    },
+    ...dashboardIndexesOf('invoices'),
+  ],
 });
 
 export class Invoice extends InvoiceSchema.class {}

@@ -1,7 +1,9 @@
+import { dashboardIndexesOf } from './dashboard-indexes.js';
 import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties, tagsProperty } from './base.js';
 import { Client } from './client.js';
 import { VENDORS } from './enums.js';
+import { JOB_VERSIONED_COLUMNS, versionTrigger } from './version-trigger.js';
 
 export const JobSchema = defineEntity({
   name: 'Job',
@@ -37,9 +39,25 @@ export const JobSchema = defineEntity({
     raw: p.json<Record<string, unknown>>().nullable(),
     lastSyncedAt: p.datetime().nullable(),
     deletedAt: p.datetime().nullable().index(),
+    /** Optimistic-concurrency counter, bumped by a trigger like clients.version (see db/entities/client.ts). */
+    version: p.integer().default(1),
   },
   uniques: [{ properties: ['vendor', 'externalId'] }],
-  indexes: [{ properties: ['updatedAt'] }],
+  triggers: [versionTrigger('jobs', JOB_VERSIONED_COLUMNS)],
+  indexes: [
+    { properties: ['updatedAt'] },
+    // Keyset orders of GET /api/jobs, alone and filtered by status or client (the id breaks ties).
+    { properties: ['createdAt', 'id'] },
+    { properties: ['updatedAt', 'id'] },
+    { properties: ['status', 'createdAt', 'id'] },
+    { properties: ['client', 'createdAt', 'id'] },
+    // Substring search of GET /api/jobs?q= over the title, through pg_trgm.
+    {
+      name: 'jobs_title_trgm_index',
+      expression: `create index "jobs_title_trgm_index" on "jobs" using gin ("title" gin_trgm_ops)`,
+    },
+    ...dashboardIndexesOf('jobs'),
+  ],
 });
 
 export class Job extends JobSchema.class {}

@@ -1,3 +1,4 @@
+import { dashboardIndexesOf } from './dashboard-indexes.js';
 import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties } from './base.js';
 import { Client } from './client.js';
@@ -52,7 +53,7 @@ export const MessageSchema = defineEntity({
     createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null'),
   },
   uniques: [{ properties: ['slackChannel', 'slackTs'] }],
-  indexes: [{ properties: ['createdAt'] }],
+  indexes: [{ properties: ['createdAt'] }, ...dashboardIndexesOf('messages')],
 });
 
 export class Message extends MessageSchema.class {}

@@ -1,3 +1,4 @@
+import { dashboardIndexesOf } from './dashboard-indexes.js';
 import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties } from './base.js';
 import { Client } from './client.js';
@@ -25,6 +26,17 @@ export const PaymentSchema = defineEntity({
     deletedAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['vendor', 'externalId'] }],
+  // Keyset orders of the /api/finances lists (the id breaks ties), and pg_trgm for their `q` substring search.
+  indexes: [
+    { properties: ['createdAt', 'id'] },
+    { properties: ['updatedAt', 'id'] },
+    { properties: ['amount', 'id'] },
+    {
+      name: 'payments_number_trgm_index',
+      expression: `create index "payments_number_trgm_index" on "payments" using gin ("number" gin_trgm_ops)`,
+    },
+    ...dashboardIndexesOf('payments'),
+  ],
 });
 
 export class Payment extends PaymentSchema.class {}

@@ -1,3 +1,4 @@
+import { dashboardIndexesOf } from './dashboard-indexes.js';
 import { defineEntity, p } from '@mikro-orm/core';
 import { appendOnlyProperties } from './base.js';
 import { VendorConnection } from './vendor-connection.js';
@@ -27,7 +28,7 @@ export const SyncLogSchema = defineEntity({
     /** Temporal's activity id: stable across retries of one activity, so it makes a retried insert a no-op. */
     activityId: p.string().length(100).nullable(),
   },
-  indexes: [{ properties: ['service', 'createdAt'] }],
+  indexes: [{ properties: ['service', 'createdAt'] }, ...dashboardIndexesOf('sync_log')],
   // NULLs never collide, so rows written outside an activity (no activity id) are never deduplicated.
   uniques: [{ name: 'sync_log_activity_unique', properties: ['workflowId', 'runId', 'activityId'] }],
 });

@@ -4,6 +4,7 @@ import type { ChangeOptions, ListOptions, ServiceClient } from '../core/service-
 import { staticTokenSource, type TokenSource } from '../core/tokens.js';
 import { decodeState, encodeState, finishPass, foldPage, startPass } from './checkpoint.js';
 import { JobberUserErrors, parseUserErrors, vendorError } from './errors.js';
+import { createJobberWriteMutations, type JobberWriteMutations } from './mutations.js';
 import { parseConnection, parseRecord } from './payloads.js';
 import {
   ACCOUNT_QUERY,
@@ -73,7 +74,8 @@ export interface JobberQuoteCreateAttributes {
   transitionQuoteTo?: 'AWAITING_RESPONSE';
 }
 
-export interface JobberClient extends ServiceClient<JobberResource> {
+/** The write-back's mutations (clientEdit, jobCreate, jobEdit) are in mutations.ts. */
+export interface JobberClient extends ServiceClient<JobberResource>, JobberWriteMutations {
   /** The connected Jobber account. */
   account(): Promise<{ id: string; name: string }>;
   createClient(input: JobberClientCreateInput): Promise<ExternalCustomer>;
@@ -136,6 +138,7 @@ export function createJobberClient(options: JobberClientOptions): JobberClient {
   }
 
   return {
+    ...createJobberWriteMutations(transport),
     vendor: 'jobber',
     resources: JOBBER_RESOURCES,
 

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
       deps: {
         orm,
         events: createRedisEventPublisher(redis),
+        redis,
         credentials: createCredentialsCipher(settings.credentialsKey),
         vendors: defaultVendorClients(settings.pageSize),
       },

@@ -8,6 +8,8 @@ export interface BenchApiSettings {
   env: Record<string, string>;
   /** The webhook limit per source and IP per minute (the default, 100, is proven by tests/api/rate-limit.test.ts). */
   webhooksPerMinute: number;
+  /** The limit per user or IP on the rest of the API; the default (RATE_LIMITS.global) when absent. */
+  globalPerMinute?: number;
   rateLimitNamespace: string;
 }
 

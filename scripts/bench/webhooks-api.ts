@@ -15,7 +15,12 @@ async function main(): Promise<void> {
   const settings = JSON.parse(process.env[BENCH_API_ENV] ?? '') as BenchApiSettings;
   const config = loadConfig(settings.env);
   const server = await startServer(config, createLogger(config.logLevel), {
-    rateLimits: { webhooks: { max: settings.webhooksPerMinute, namespace: settings.rateLimitNamespace } },
+    rateLimits: {
+      webhooks: { max: settings.webhooksPerMinute, namespace: settings.rateLimitNamespace },
+      ...(settings.globalPerMinute
+        ? { global: { max: settings.globalPerMinute, namespace: `${settings.rateLimitNamespace}-global` } }
+        : {}),
+    },
     syncSchedules: false,
   });
   const stopped = new Promise<void>((resolve) => {

@@ -37,15 +37,18 @@ export interface WebhookStack {
   stop(): Promise<void>;
 }
 
-type SandboxInfo = Record<string, Record<string, unknown>>;
+export type SandboxInfo = Record<string, Record<string, unknown>>;
 
 /** One connection per vendor, stored as the app stores one after OAuth (or an API key): sealed with the cipher. */
-async function storeConnections(services: BenchServices, info: SandboxInfo): Promise<Record<BurstVendor, string>> {
+export async function storeConnections<V extends Vendor>(
+  services: BenchServices,
+  info: SandboxInfo,
+  vendors: readonly V[],
+): Promise<Record<V, string>> {
   const em = services.orm.em.fork();
-  const ids = {} as Record<BurstVendor, string>;
-  const vendors: BurstVendor[] = ['jobber', 'quickbooks', 'slack', 'twilio'];
+  const ids = {} as Record<V, string>;
   const rows = vendors.map((vendor) => {
-    const { externalAccountId, displayName, secrets } = sandboxConnection(vendor as Vendor, info[vendor]!);
+    const { externalAccountId, displayName, secrets } = sandboxConnection(vendor, info[vendor]!);
     return em.create(VendorConnection, {
       vendor,
       externalAccountId,
@@ -103,7 +106,11 @@ function burstTargets(
  * A full sync of every Jobber and QuickBooks resource, as a connection has had long before webhooks arrive in
  * production: the passes the burst's webhooks ask for are then the incremental ones production runs.
  */
-async function syncEverything(services: BenchServices, taskQueue: string, connections: Record<BurstVendor, string>) {
+export async function syncEverything(
+  services: BenchServices,
+  taskQueue: string,
+  connections: Record<'jobber' | 'quickbooks', string>,
+) {
   const syncs = (['jobber', 'quickbooks'] as const).flatMap((vendor) =>
     syncResourcesOf(vendor).map(async (resource) => {
       const connection = { id: connections[vendor], vendor };
@@ -138,7 +145,7 @@ export async function startWebhookStack(
     // The syncs are a consequence of the webhooks, not what is measured: no vendor throttling to wait out.
     sandbox.sandbox.settings.rateLimits = false;
     const info = ((await (await fetch(`${sandbox.controlUrl}/_sandbox`)).json()) as { vendors: SandboxInfo }).vendors;
-    const connections = await storeConnections(services, info);
+    const connections = await storeConnections(services, info, ['jobber', 'quickbooks', 'slack', 'twilio'] as const);
 
     const taskQueue = `bench-webhooks-${randomUUID()}`;
     let worker: WorkerProcess | null = null;

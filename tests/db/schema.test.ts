@@ -57,6 +57,8 @@ describe('database schema (real PostgreSQL)', function () {
         'Migration20261129120000_sync_interval',
         'Migration20261130000000_outbound_actions',
         'Migration20261201000000_webhook_inbox',
+        'Migration20261202000000_api_writes',
+        'Migration20261202010000_read_indexes',
       ]);
       expect(await appTableCount(orm)).to.equal(17);
       expect(await migrateUp(orm)).to.deep.equal([]);

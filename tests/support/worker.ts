@@ -24,6 +24,7 @@ export async function startTestWorker(
     activities: createActivities({
       orm: harness.orm,
       events: createRedisEventPublisher(harness.redis),
+      redis: harness.redis,
       credentials: createCredentialsCipher(harness.config.credentialsKey),
       vendors: defaultVendorClients(options.pageSize, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       // Where vendors post status reports (Twilio's StatusCallback); a test's own API server.

@@ -31,6 +31,7 @@ describe('connectionHealthCheck workflow (real Temporal, PostgreSQL and Redis)',
       deps: {
         orm: harness.orm,
         events: createRedisEventPublisher(harness.redis),
+        redis: harness.redis,
         credentials: createCredentialsCipher(harness.config.credentialsKey),
         vendors: defaultVendorClients(),
       },

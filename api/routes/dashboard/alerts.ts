@@ -1,84 +1,28 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SecuritySeverity } from '../../../db/entities/enums.js';
-import type { SecurityEventType } from '../../../db/repositories/security-events.js';
-import { roleHas } from '../../auth/permissions.js';
 import type { Principal } from '../../state.js';
+import type { Alert, AlertSource } from './alert-types.js';
+import { overdueInvoiceAlerts } from './invoice-alerts.js';
+import { securityAlerts } from './security-alerts.js';
+import { reauthorizationAlerts, syncFailureAlerts } from './sync-alerts.js';
 
-export interface Alert {
-  /** Stable for the same group, so a dashboard can remember which alerts it has shown. */
-  id: string;
-  kind: 'security';
-  type: string;
-  severity: SecuritySeverity;
-  title: string;
-  count: number;
-  firstAt: string;
-  lastAt: string;
-  subject: { email: string | null; ip: string | null; userId: string | null };
-}
-
-/** How far back security events become alerts. */
-export const SECURITY_ALERT_WINDOW_HOURS = 24;
-const MAX_SECURITY_ALERTS = 50;
-
-const TITLES: Partial<Record<SecurityEventType, string>> = {
-  login_failed: 'Failed sign-ins',
-  account_locked: 'Account locked after repeated failed sign-ins',
-  refresh_token_reuse: 'A session token was replayed; the session was ended',
-  rate_limited: 'Rate limit exceeded',
-  permission_denied: 'Access refused',
-  webhook_signature_invalid: 'Webhook with an invalid signature refused',
-  user_deactivated: 'User deactivated',
-};
-
-interface Row {
-  type: string;
-  severity: SecuritySeverity;
-  email: string;
-  ip: string;
-  user_id: string | null;
-  count: number;
-  first_at: Date;
-  last_at: Date;
-}
+export type { Alert } from './alert-types.js';
+export { SECURITY_ALERT_WINDOW_HOURS } from './security-alerts.js';
 
 /**
- * Warning and critical security events of the last day, one alert per kind and subject (email or IP) rather
- * than one per event, so fifty failed logins from one address are one line. Admins only.
+ * Every source of alerts. Each checks the principal's role itself: security events for admins, overdue invoices
+ * for finance roles, sync failures and connections needing re-authorization for anyone who may read syncs.
  */
-async function securityAlerts(em: EntityManager, principal: Principal, now: Date): Promise<Alert[]> {
-  if (!roleHas(principal.role, 'security-events:read')) return [];
-  const since = new Date(now.getTime() - SECURITY_ALERT_WINDOW_HOURS * 3600_000);
-  const rows = await em.getConnection().execute<Row[]>(
-    `select type, severity, coalesce(email, '') as email, coalesce(ip, '') as ip,
-            (array_agg(user_id order by created_at desc))[1] as user_id,
-            count(*)::int as count, min(created_at) as first_at, max(created_at) as last_at
-       from security_events
-      where created_at > ? and severity in ('warning', 'critical')
-      group by type, severity, coalesce(email, ''), coalesce(ip, '')
-      order by max(created_at) desc
-      limit ?`,
-    [since, MAX_SECURITY_ALERTS],
-  );
-  return rows.map((row) => ({
-    id: createHash('sha256').update(`security|${row.type}|${row.email}|${row.ip}`).digest('hex').slice(0, 32),
-    kind: 'security',
-    type: row.type,
-    severity: row.severity,
-    title: TITLES[row.type as SecurityEventType] ?? row.type,
-    count: row.count,
-    firstAt: new Date(row.first_at).toISOString(),
-    lastAt: new Date(row.last_at).toISOString(),
-    subject: { email: row.email || null, ip: row.ip || null, userId: row.user_id },
-  }));
-}
+const ALERT_SOURCES: AlertSource[] = [securityAlerts, syncFailureAlerts, reauthorizationAlerts, overdueInvoiceAlerts];
 
-/** Every source of alerts; more join as the features that raise them arrive (syncs, connections, invoices). */
-const ALERT_SOURCES = [securityAlerts];
+const RANK: Record<SecuritySeverity, number> = { critical: 0, warning: 1, info: 2 };
 
+/** The alerts the principal may see, most severe first, then the most recent. Sources run in parallel. */
 export async function collectAlerts(em: EntityManager, principal: Principal, now = new Date()): Promise<Alert[]> {
   const lists = await Promise.all(ALERT_SOURCES.map((source) => source(em, principal, now)));
-  const rank: Record<SecuritySeverity, number> = { critical: 0, warning: 1, info: 2 };
-  return lists.flat().sort((a, b) => rank[a.severity] - rank[b.severity] || b.lastAt.localeCompare(a.lastAt));
+  return lists
+    .flat()
+    .sort(
+      (a, b) => RANK[a.severity] - RANK[b.severity] || b.lastAt.localeCompare(a.lastAt) || a.id.localeCompare(b.id),
+    );
 }

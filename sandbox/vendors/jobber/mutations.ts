@@ -1,8 +1,8 @@
-import type { Customer, Quote, QuoteLineItem } from '../../core/world.js';
+import type { Customer, Job, Quote, QuoteLineItem } from '../../core/world.js';
 import { decodeId } from './ids.js';
 import type { GraphqlContext } from './queries.js';
-import { clientView, quoteView } from './views.js';
-import { clientVisible } from './visibility.js';
+import { clientView, jobView, quoteView } from './views.js';
+import { clientVisible, workVisible } from './visibility.js';
 
 interface UserError {
   message: string;
@@ -152,9 +152,157 @@ function quoteCreate(args: { attributes: QuoteCreateAttributes }, ctx: GraphqlCo
   return { quote: { ...quoteView(ctx, quote), message: attributes.message ?? null }, userErrors: [] };
 }
 
+interface ClientEditInput extends Omit<ClientCreateInput, 'emails' | 'phones'> {
+  emailsToAdd?: Array<{ address: string; primary?: boolean | null }> | null;
+  emailsToEdit?: Array<{ id: string; address?: string | null }> | null;
+  emailsToDelete?: string[] | null;
+  phonesToAdd?: Array<{ number: string; primary?: boolean | null }> | null;
+  phonesToEdit?: Array<{ id: string; number?: string | null }> | null;
+  phonesToDelete?: string[] | null;
+}
+
+/*
+ * The world keeps one email and one phone per customer, and the client view gives each the client's own id (see
+ * views.ts): an edit or delete must name that id; an added one replaces the value.
+ */
+function contactEdit(
+  input: ClientEditInput,
+  clientId: string,
+  kind: 'emails' | 'phones',
+): { value?: string | null; errors: UserError[] } {
+  const field = kind === 'emails' ? 'address' : 'number';
+  const edits = (kind === 'emails' ? input.emailsToEdit : input.phonesToEdit) ?? [];
+  const deletes = (kind === 'emails' ? input.emailsToDelete : input.phonesToDelete) ?? [];
+  const adds = (kind === 'emails' ? input.emailsToAdd : input.phonesToAdd) ?? [];
+  const errors: UserError[] = [];
+  let value: string | null | undefined;
+  for (const [position, id] of deletes.entries()) {
+    if (id !== clientId) errors.push({ message: 'Not found', path: ['input', `${kind}ToDelete`, String(position)] });
+    else value = null;
+  }
+  for (const [position, edit] of edits.entries()) {
+    const text = (edit as Record<string, string | null | undefined>)[field];
+    if (edit.id !== clientId)
+      errors.push({ message: 'Not found', path: ['input', `${kind}ToEdit`, String(position), 'id'] });
+    else if (text) value = text;
+  }
+  const added = primaryOf(adds as Array<{ primary?: boolean | null } & Record<string, unknown>>);
+  if (added) value = added[field] as string;
+  return { ...(value === undefined ? {} : { value }), errors };
+}
+
+function clientEdit(args: { clientId: string; input: ClientEditInput }, ctx: GraphqlContext) {
+  const key = decodeId('Client', args.clientId);
+  const customer = key === null ? undefined : ctx.world.customers[key];
+  if (!clientVisible(customer))
+    return { client: null, userErrors: [{ message: 'Client not found', path: ['clientId'] }] };
+  const { input } = args;
+  const email = contactEdit(input, args.clientId, 'emails');
+  const phone = contactEdit(input, args.clientId, 'phones');
+  const userErrors = [
+    ...clientErrors({
+      firstName: input.firstName ?? customer.firstName,
+      lastName: input.lastName ?? customer.lastName,
+      companyName: input.companyName !== undefined ? input.companyName : customer.companyName,
+      emails: email.value ? [{ address: email.value }] : [],
+      phones: phone.value ? [{ number: phone.value }] : [],
+    }),
+    ...email.errors,
+    ...phone.errors,
+  ];
+  if (userErrors.length > 0) return { client: null, userErrors };
+  if (input.firstName !== undefined && input.firstName !== null) customer.firstName = input.firstName.trim();
+  if (input.lastName !== undefined && input.lastName !== null) customer.lastName = input.lastName.trim();
+  if (input.companyName !== undefined)
+    customer.companyName = blank(input.companyName) ? null : input.companyName!.trim();
+  if (input.isCompany === false) customer.companyName = null;
+  const variant = customer.variants.jobber;
+  if (email.value !== undefined) {
+    customer.email = email.value;
+    if (variant) delete variant.email;
+  }
+  if (phone.value !== undefined) {
+    customer.phone = phone.value === null ? null : e164(phone.value);
+    if (variant) delete variant.phone;
+  }
+  if (variant) delete variant.displayName;
+  for (const [part, value] of Object.entries(input.billingAddress ?? {})) {
+    if (part in customer.address && typeof value === 'string')
+      (customer.address as unknown as Record<string, string>)[part] = value;
+  }
+  customer.updatedAt = ctx.now;
+  ctx.changed({ entity: 'customer', action: 'update', key: customer.key });
+  return { client: clientView(ctx, customer), userErrors: [] };
+}
+
+interface JobCreateAttributes {
+  propertyId: string;
+  title?: string | null;
+  instructions?: string | null;
+  invoicing: { invoicingType: string; invoicingSchedule: string };
+  timeframe?: { startAt?: string | null; endAt?: string | null } | null;
+}
+
+const DAY = 86_400_000;
+
+/** Jobber's view of a new job's schedule: no start is unscheduled, a start today is today's, later is upcoming. */
+function scheduledStatus(startAt: number | null, now: number): Job['status'] {
+  if (startAt === null) return 'unscheduled';
+  if (startAt < now - DAY) return 'late';
+  return startAt < now + DAY ? 'today' : 'upcoming';
+}
+
+/** The world keeps no job instructions: they are accepted and dropped. */
+function jobCreate(args: { input: JobCreateAttributes }, ctx: GraphqlContext) {
+  const { input } = args;
+  const customerKey = decodeId('Property', input.propertyId);
+  if (customerKey === null || !clientVisible(ctx.world.customers[customerKey])) {
+    return { job: null, userErrors: [{ message: 'Property not found', path: ['input', 'propertyId'] }] };
+  }
+  const startAt = input.timeframe?.startAt ? Date.parse(input.timeframe.startAt) : null;
+  const endAt = input.timeframe?.endAt ? Date.parse(input.timeframe.endAt) : null;
+  if (startAt !== null && endAt !== null && endAt < startAt) {
+    return { job: null, userErrors: [{ message: 'End must be after start', path: ['input', 'timeframe', 'endAt'] }] };
+  }
+  const job: Job = {
+    key: ctx.world.jobs.length,
+    customerKey,
+    jobNumber: ctx.world.jobs.reduce((max, row) => Math.max(max, row.jobNumber), 0) + 1,
+    title: input.title?.trim() ?? '',
+    status: scheduledStatus(startAt, ctx.now),
+    total: 0,
+    startAt,
+    endAt,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+    deletedAt: null,
+  };
+  ctx.world.jobs.push(job);
+  ctx.changed({ entity: 'job', action: 'create', key: job.key });
+  return { job: jobView(ctx, job), userErrors: [] };
+}
+
+function jobEdit(
+  args: { jobId: string; input: { title?: string | null; instructions?: string | null } },
+  ctx: GraphqlContext,
+) {
+  const key = decodeId('Job', args.jobId);
+  const job = key === null ? undefined : ctx.world.jobs[key];
+  if (!job || !workVisible(ctx.world, job))
+    return { job: null, userErrors: [{ message: 'Job not found', path: ['jobId'] }] };
+  if (args.input.title !== undefined && args.input.title !== null) {
+    if (blank(args.input.title))
+      return { job: null, userErrors: [{ message: "Title can't be blank", path: ['input', 'title'] }] };
+    job.title = args.input.title.trim();
+  }
+  job.updatedAt = ctx.now;
+  ctx.changed({ entity: 'job', action: 'update', key: job.key });
+  return { job: jobView(ctx, job), userErrors: [] };
+}
+
 function appDisconnect(_args: unknown, ctx: GraphqlContext) {
   ctx.disconnect();
   return { app: ctx.app, userErrors: [] };
 }
 
-export const mutationResolvers = { clientCreate, quoteCreate, appDisconnect };
+export const mutationResolvers = { clientCreate, clientEdit, quoteCreate, jobCreate, jobEdit, appDisconnect };

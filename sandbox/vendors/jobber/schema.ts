@@ -366,8 +366,91 @@ export const SDL = /* GraphQL */ `
     userErrors: [UserError!]!
   }
 
+  input EmailEditAttributes {
+    id: EncodedId!
+    address: String
+    description: String
+    primary: Boolean
+  }
+
+  input PhoneNumberEditAttributes {
+    id: EncodedId!
+    number: String
+    description: String
+    primary: Boolean
+    smsAllowed: Boolean
+  }
+
+  input ClientEditInput {
+    title: String
+    firstName: String
+    lastName: String
+    companyName: String
+    isCompany: Boolean
+    emailsToAdd: [EmailCreateAttributes!]
+    emailsToEdit: [EmailEditAttributes!]
+    emailsToDelete: [EncodedId!]
+    phonesToAdd: [PhoneNumberCreateAttributes!]
+    phonesToEdit: [PhoneNumberEditAttributes!]
+    phonesToDelete: [EncodedId!]
+    billingAddress: AddressAttributes
+  }
+
+  type ClientEditPayload {
+    client: Client
+    userErrors: [UserError!]!
+  }
+
+  enum BillingStrategy {
+    FIXED_PRICE
+    VISIT_BASED
+  }
+
+  enum BillingFrequencyEnum {
+    ON_COMPLETION
+    PERIODIC
+    PER_VISIT
+    NEVER
+  }
+
+  input JobInvoicingAttributes {
+    invoicingType: BillingStrategy!
+    invoicingSchedule: BillingFrequencyEnum!
+  }
+
+  input JobTimeframeAttributes {
+    startAt: ISO8601DateTime
+    endAt: ISO8601DateTime
+  }
+
+  input JobCreateAttributes {
+    propertyId: EncodedId!
+    title: String
+    instructions: String
+    invoicing: JobInvoicingAttributes!
+    timeframe: JobTimeframeAttributes
+  }
+
+  type JobCreatePayload {
+    job: Job
+    userErrors: [UserError!]!
+  }
+
+  input JobEditInput {
+    title: String
+    instructions: String
+  }
+
+  type JobEditPayload {
+    job: Job
+    userErrors: [UserError!]!
+  }
+
   type Mutation {
     clientCreate(input: ClientCreateInput!): ClientCreatePayload!
+    clientEdit(clientId: EncodedId!, input: ClientEditInput!): ClientEditPayload!
+    jobCreate(input: JobCreateAttributes!): JobCreatePayload!
+    jobEdit(jobId: EncodedId!, input: JobEditInput!): JobEditPayload!
     quoteCreate(attributes: QuoteCreateAttributes!): QuoteCreatePayload!
     appDisconnect: AppDisconnectPayload!
   }

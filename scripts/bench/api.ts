@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { invalidateDashboard } from '../../db/dashboard-generation.js';
+import { loadEndpoint, sequentialLatency, startBareKoa, type LoadFigures } from './api-load.js';
+import { startApiBenchStack } from './api-stack.js';
+import { formatReport, type ReportLine } from './sync-report.js';
+import { startBenchServices } from './sync-services.js';
+
+const DEFAULT_CUSTOMERS = 50_000;
+const LOAD_SECONDS = 10;
+/** Enough concurrent callers to keep both cores busy, as a dashboard opened by a few people at once would. */
+const CONNECTIONS = 8;
+const COLD_SAMPLES = 40;
+const TARGETS = { cachedP99Ms: 20, coldP99Ms: 250, listP99Ms: 50, cachedShareOfBare: 0.4 };
+
+const log = (line: string) => console.log(`[bench api] ${line}`);
+const describe = (figures: LoadFigures) =>
+  `p50 ${figures.p50Ms} / p99 ${figures.p99Ms} / max ${figures.maxMs} ms; ${figures.requestsPerSecond.toLocaleString('en')} req/s` +
+  (figures.non2xx + figures.errors > 0 ? `; ${figures.non2xx} non-2xx, ${figures.errors} errors` : '');
+
+function customersArg(args: readonly string[]): number {
+  if (args[0] === undefined) return DEFAULT_CUSTOMERS;
+  const value = Number(args[0]);
+  if (!Number.isInteger(value) || value < 100 || value > 200_000) {
+    throw new Error(`customers must be an integer from 100 to 200000: ${args[0]}`);
+  }
+  return value;
+}
+
+/**
+ * The list requests the dashboard makes most: the first page of clients by name, and a job list filtered by status
+ * and a scheduled-date window (a month), both unauthenticated-cache-free (lists are not cached: they must show a
+ * write at once).
+ */
+function listUrls(base: string) {
+  const to = new Date();
+  const from = new Date(to.getTime() - 30 * 86_400_000);
+  const day = (date: Date) => date.toISOString().slice(0, 10);
+  return {
+    clients: `${base}/api/clients?limit=25&sort=name`,
+    clientSearch: `${base}/api/clients?limit=25&q=smith`,
+    jobs: `${base}/api/jobs?limit=25&status=archived&status=requires_invoicing&from=${day(from)}&to=${day(to)}`,
+  };
+}
+
+/**
+ * `npm run bench -- api [customers]` (issue 8): the sandbox's large world synced (default 50k customers: ~50k
+ * clients, ~250k jobs, their invoices and payments), then p50/p99 and requests/s of the dashboard summary cached
+ * and cold, the client list, a filtered job list, and a bare Koa endpoint returning a constant in the same run.
+ */
+export async function benchApi(args: readonly string[]): Promise<Record<string, unknown>> {
+  const customers = customersArg(args);
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-api-'));
+  log('starting PostgreSQL, Redis and Temporal (throwaway), migrating, bundling workflows');
+  const services = await startBenchServices(log);
+  const redis = new Redis(services.worker.redisUrl);
+  try {
+    const stack = await startApiBenchStack(services, log, dataDir, customers);
+    const bare = await startBareKoa();
+    try {
+      const base = stack.apiBaseUrl;
+      const token = stack.token;
+      const authorized = { authorization: `Bearer ${token}` };
+      const summaryUrl = `${base}/api/dashboard/summary`;
+      const load = { connections: CONNECTIONS, seconds: LOAD_SECONDS };
+
+      log(`bare Koa: ${CONNECTIONS} connections for ${LOAD_SECONDS} s`);
+      const bareFigures = await loadEndpoint(bare.url, load);
+      log(`summary, cold: ${COLD_SAMPLES} sequential requests, each after an invalidation`);
+      const cold = await sequentialLatency(
+        COLD_SAMPLES,
+        () => invalidateDashboard(redis, { scope: 'bench' }),
+        () => fetch(summaryUrl, { headers: authorized }),
+      );
+      log('summary, cached');
+      const cached = await loadEndpoint(summaryUrl, { ...load, token });
+      const lists = listUrls(base);
+      log('client list');
+      const clients = await loadEndpoint(lists.clients, { ...load, token });
+      log('client search');
+      const clientSearch = await loadEndpoint(lists.clientSearch, { ...load, token });
+      log('filtered job list');
+      const jobs = await loadEndpoint(lists.jobs, { ...load, token });
+
+      const share = cached.requestsPerSecond / bareFigures.requestsPerSecond;
+      const lines: ReportLine[] = [
+        { figure: 'bare Koa endpoint (constant)', measured: describe(bareFigures), target: '-', met: null },
+        {
+          figure: 'summary, cached (authenticated)',
+          measured: describe(cached),
+          target: `p99 < ${TARGETS.cachedP99Ms} ms`,
+          met: cached.p99Ms < TARGETS.cachedP99Ms && cached.non2xx === 0,
+        },
+        {
+          figure: 'cached summary vs bare req/s',
+          measured: `${(share * 100).toFixed(0)}%`,
+          target: `>= ${TARGETS.cachedShareOfBare * 100}%`,
+          met: share >= TARGETS.cachedShareOfBare,
+        },
+        {
+          figure: 'summary, cold (after an invalidation)',
+          measured: `${describe(cold)}; ${cold.cacheMisses}/${COLD_SAMPLES} cache misses`,
+          target: `p99 < ${TARGETS.coldP99Ms} ms`,
+          met: cold.p99Ms < TARGETS.coldP99Ms && cold.non2xx === 0 && cold.cacheMisses === COLD_SAMPLES,
+        },
+        {
+          figure: 'client list (page of 25 by name)',
+          measured: describe(clients),
+          target: `p99 < ${TARGETS.listP99Ms} ms`,
+          met: clients.p99Ms < TARGETS.listP99Ms && clients.non2xx === 0,
+        },
+        {
+          figure: 'client search (q=smith)',
+          measured: describe(clientSearch),
+          target: '-',
+          met: null,
+        },
+        {
+          figure: 'job list (status + 30-day window)',
+          measured: describe(jobs),
+          target: `p99 < ${TARGETS.listP99Ms} ms`,
+          met: jobs.p99Ms < TARGETS.listP99Ms && jobs.non2xx === 0,
+        },
+      ];
+      console.log(`\n${formatReport(lines)}\n`);
+      return {
+        customers,
+        stored: stack.stored,
+        syncSeconds: stack.syncSeconds,
+        load: { tool: 'autocannon', connections: CONNECTIONS, seconds: LOAD_SECONDS, warmupSeconds: 2 },
+        bare: bareFigures,
+        summaryCached: cached,
+        summaryCold: cold,
+        cachedShareOfBare: Number(share.toFixed(3)),
+        clientList: clients,
+        clientSearch,
+        jobList: jobs,
+        targets: TARGETS,
+        met: lines.every((line) => line.met !== false),
+      };
+    } finally {
+      bare.stop();
+      await stack.stop();
+    }
+  } finally {
+    redis.disconnect();
+    await services.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
