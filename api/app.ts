@@ -7,6 +7,7 @@ import type { AppDeps } from './deps.js';
 import { AppError } from './errors.js';
 import { authenticate } from './middleware/auth.js';
 import { jsonBody } from './middleware/body.js';
+import { jsonResponse } from './middleware/json-response.js';
 import { clientIp } from './middleware/client-ip.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { rateLimit, rateLimitSettings, type RateLimitOverrides } from './middleware/rate-limit.js';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
   app.use(helmet());
   app.use(requestLogger(logger));
   app.use(compress());
+  app.use(jsonResponse());
   app.use(jsonBody(config.bodyLimit));
   app.use(authenticate(deps));
   app.use(rateLimit(deps, rateLimitSettings(options.rateLimits)));

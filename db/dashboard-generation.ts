@@ -19,9 +19,21 @@ export interface DashboardChange {
   id?: string;
 }
 
+/** Told of every invalidation made by this process, at once (other processes' arrive over Redis pub/sub). */
+export type LocalInvalidationListener = (generation: number) => void;
+const localListeners = new Set<LocalInvalidationListener>();
+
+/** Registers a listener for this process's own invalidations; returns its removal. */
+export function onLocalInvalidation(listener: LocalInvalidationListener): () => void {
+  localListeners.add(listener);
+  return () => localListeners.delete(listener);
+}
+
 /** Invalidates every cached dashboard and report answer and announces it as `dashboard.invalidated`. */
 export async function invalidateDashboard(redis: Redis, change: DashboardChange): Promise<number> {
   const generation = await redis.incr(DASHBOARD_GENERATION_KEY);
+  // Before the publish: a write answered by this process is never followed by its own stale cached answer.
+  for (const listener of localListeners) listener(generation);
   await redis.publish(
     EVENTS_CHANNEL,
     JSON.stringify({

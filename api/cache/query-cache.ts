@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DASHBOARD_GENERATION_KEY } from '../../db/dashboard-generation.js';
+import { generationTracker } from './generation-tracker.js';
 
 /** A cached answer: the JSON text as sent (a hit costs no parse or stringify) and the generation it was made at. */
 interface CachedEntry {
@@ -35,6 +36,8 @@ const FILL_LOCK_MS = 10_000;
 const WAIT_STEP_MS = 25;
 /** How long a caller waits for another instance's fill before computing the answer itself. */
 const MAX_WAIT_MS = 3_000;
+/** Answers kept in this process's memory (small: one per scope, role and report parameters in use). */
+const MEMORY_ENTRIES = 500;
 
 function cacheKey(scope: string, key: unknown): string {
   const digest = createHash('sha256')
@@ -52,7 +55,8 @@ function parseEntry(text: string | null): CachedEntry | null {
 
 /**
  * Read-through cache in Redis for dashboard and report answers, safe against stampedes:
- * - a hit is one MGET of the generation and the entry;
+ * - a hit is served from this process's memory while the generation tracker vouches for the generation it was made
+ *   at (no round trip at all), else it is one MGET of the generation and the entry;
  * - concurrent misses in this process share one computation (single flight);
  * - across instances, the first miss takes a short Redis lock (SET NX PX) and fills the entry, and the others poll
  *   for it, computing it themselves only if the filler does not deliver within MAX_WAIT_MS;
@@ -62,6 +66,13 @@ function parseEntry(text: string | null): CachedEntry | null {
  */
 export function createQueryCache(redis: Redis, logger: Logger): QueryCache {
   const inFlight = new Map<string, Promise<CachedAnswer>>();
+  const tracker = generationTracker(redis, logger);
+  const memory = new Map<string, CachedEntry>();
+  const remember = (key: string, entry: CachedEntry) => {
+    memory.delete(key);
+    memory.set(key, entry);
+    if (memory.size > MEMORY_ENTRIES) memory.delete(memory.keys().next().value!);
+  };
 
   async function fill(
     key: string,
@@ -90,12 +101,18 @@ export function createQueryCache(redis: Redis, logger: Logger): QueryCache {
   return {
     async read(scope, key, compute, options) {
       const entryKey = cacheKey(scope, key);
+      const tracked = tracker.current();
+      const kept = tracked === null ? undefined : memory.get(entryKey);
+      if (kept && kept.generation === tracked) return { json: kept.json, hit: true };
       let generation: string;
       try {
         const [current, stored] = await redis.mget(DASHBOARD_GENERATION_KEY, entryKey);
         generation = current ?? '0';
         const entry = parseEntry(stored ?? null);
-        if (entry && entry.generation === generation) return { json: entry.json, hit: true };
+        if (entry && entry.generation === generation) {
+          remember(entryKey, entry);
+          return { json: entry.json, hit: true };
+        }
       } catch (error) {
         logger.warn({ err: error, scope }, 'query cache unavailable; answering uncached');
         return { json: JSON.stringify(await compute()), hit: false };
@@ -103,7 +120,12 @@ export function createQueryCache(redis: Redis, logger: Logger): QueryCache {
       const flightKey = `${entryKey}@${generation}`;
       const running = inFlight.get(flightKey);
       if (running) return running;
-      const filling = fill(entryKey, generation, compute, options).finally(() => inFlight.delete(flightKey));
+      const filling = fill(entryKey, generation, compute, options)
+        .then((answer) => {
+          remember(entryKey, { generation, json: answer.json });
+          return answer;
+        })
+        .finally(() => inFlight.delete(flightKey));
       inFlight.set(flightKey, filling);
       return filling;
     },

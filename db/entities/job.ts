@@ -51,6 +51,8 @@ export const JobSchema = defineEntity({
     { properties: ['updatedAt', 'id'] },
     { properties: ['status', 'createdAt', 'id'] },
     { properties: ['client', 'createdAt', 'id'] },
+    // GET /api/jobs?from&to&sort=scheduledStart: the window's jobs in date order.
+    { properties: ['scheduledStart', 'id'] },
     // Substring search of GET /api/jobs?q= over the title, through pg_trgm.
     {
       name: 'jobs_title_trgm_index',

@@ -23,6 +23,7 @@ const INDEXES: ReadonlyArray<readonly [name: string, table: string, definition: 
   ['expenses_amount_id_index', 'expenses', '("amount", "id")'],
   ['expenses_number_trgm_index', 'expenses', 'using gin ("number" gin_trgm_ops)'],
   ['expenses_payee_name_trgm_index', 'expenses', 'using gin ("payee_name" gin_trgm_ops)'],
+  ['jobs_scheduled_start_id_index', 'jobs', '("scheduled_start", "id")'],
   ...DASHBOARD_INDEXES.map(([name, table, definition]) => [name, table, definition] as const),
 ];
 

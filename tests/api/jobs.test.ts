@@ -237,6 +237,20 @@ describe('/api/jobs (real PostgreSQL)', function () {
     expect(await titles(`clientId=${other.id}`)).to.deep.equal(['Clean gutters', 'Mow lawn']);
     expect(await titles(`assignedTo=${assignee.id}`)).to.deep.equal(['Clean gutters', 'Paint fence']);
     expect(await titles('from=2027-05-02&to=2027-05-03')).to.deep.equal(['Clean gutters', 'Fix roof']);
+    // A window's jobs by date, both ways, paged two at a time; unscheduled ones are outside any window.
+    const byDate = async (sort: string) =>
+      (await walk(`${q}&from=2027-05-01&to=2027-06-30&sort=${sort}`)).map(
+        (row) => (row.title as string).split(` ${mark}`)[0],
+      );
+    expect(await byDate('scheduledStart')).to.deep.equal(['Paint fence', 'Fix roof', 'Clean gutters', 'Wash windows']);
+    expect(await byDate('-scheduledStart')).to.deep.equal(['Wash windows', 'Clean gutters', 'Fix roof', 'Paint fence']);
+    const unbounded = await api.call(`/api/jobs?${q}&sort=scheduledStart`, { token: viewer });
+    expectError(unbounded, 400, 'validation_failed');
+    expect(unbounded.body.error.details).to.deep.include({
+      location: 'query',
+      path: '/sort',
+      message: 'scheduledStart needs a from or to bound (unscheduled jobs have none)',
+    });
     expect((await walk('q=SHINGLES')).map((row) => row.id)).to.include(ids[1]);
   });
 });

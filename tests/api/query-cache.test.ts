@@ -5,9 +5,15 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createQueryCache } from '../../api/cache/query-cache.js';
 import { DASHBOARD_GENERATION_KEY, EVENTS_CHANNEL, invalidateDashboard } from '../../db/dashboard-generation.js';
+import { eventually } from '../support/eventually.js';
 import { getHarness } from '../support/harness.js';
 
 const silent = pino({ level: 'silent' });
+
+/** How many MGETs Redis has served: a cache hit from Redis is one, a hit from memory none. */
+async function mgetCalls(): Promise<number> {
+  return Number(/cmdstat_mget:calls=(\d+)/.exec(await getHarness().redis.info('commandstats'))?.[1] ?? 0);
+}
 const options = { ttlSeconds: 60 };
 
 /** A computation that counts its runs and takes a while, as a slow aggregate would. */
@@ -96,6 +102,41 @@ describe('query cache (Redis, generation-checked, stampede-safe)', () => {
     } finally {
       subscriber.disconnect();
     }
+  });
+
+  it("serves hits from memory with no Redis round trip, and sees another process's invalidation over pub/sub", async () => {
+    const { redis } = getHarness();
+    const cache = createQueryCache(redis, silent);
+    const scope = `test-${randomUUID()}`;
+    let figure = 1;
+    const compute = async () => ({ figure });
+    // Filled, then read once more after the tracker's subscription is live (it then vouches for the generation).
+    await cache.read(scope, 'k', compute, options);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await cache.read(scope, 'k', compute, options);
+    const before = await mgetCalls();
+    for (let index = 0; index < 50; index += 1)
+      expect((await cache.read(scope, 'k', compute, options)).hit).to.equal(true);
+    expect(await mgetCalls()).to.equal(before);
+
+    // Another process (the worker) invalidates: only the counter and the published event reach this one.
+    figure = 2;
+    const other = redis.duplicate();
+    try {
+      const generation = await other.incr(DASHBOARD_GENERATION_KEY);
+      await other.publish(
+        EVENTS_CHANNEL,
+        JSON.stringify({ event: 'dashboard.invalidated', payload: { scope: 'sync', generation } }),
+      );
+    } finally {
+      other.disconnect();
+    }
+    const seen = await eventually(
+      async () => JSON.parse((await cache.read(scope, 'k', compute, options)).json) as { figure: number },
+      (answer) => answer.figure === 2,
+      5_000,
+    );
+    expect(seen).to.deep.equal({ figure: 2 });
   });
 
   it('answers uncached when Redis is unreachable instead of failing the request', async () => {

@@ -1,3 +1,4 @@
+import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { invalidateDashboard } from '../../../db/dashboard-generation.js';
 import { Client, Invoice } from '../../../db/entities/index.js';
@@ -17,7 +18,7 @@ import { validated } from '../../validation.js';
 import { listJobsPage } from '../jobs/list.js';
 import type { ListJobsQuery } from '../jobs/schemas.js';
 import { preconditionOf, refusalError, setVersionTag } from './preconditions.js';
-import { presentClient, presentClientInvoice, presentClientSummary } from './present.js';
+import { CLIENT_SUMMARY_FIELDS, presentClient, presentClientInvoice, presentClientSummary } from './present.js';
 import {
   CLIENT_SORT_FIELDS,
   INVOICE_SORT_FIELDS,
@@ -79,13 +80,15 @@ export function clientHandlers(deps: AppDeps) {
         }),
         afterListCursor(query.cursor, order),
       ];
-      const rows = await orm.em
+      // Plain rows, not entities: a read-only page needs no identity map or change tracking.
+      const rows = (await orm.em
         .fork()
-        .find(
-          Client,
-          { $and: where },
-          { orderBy: orderByOf(order), limit: query.limit + 1, exclude: ['customFields'] },
-        );
+        .createQueryBuilder(Client)
+        .select([...CLIENT_SUMMARY_FIELDS])
+        .where({ $and: where } as QBFilterQuery<Client>)
+        .orderBy(orderByOf(order))
+        .limit(query.limit + 1)
+        .execute('all', true)) as unknown as Array<Parameters<typeof presentClientSummary>[0]>;
       ctx.body = toSortedPage(rows, query.limit, order, presentClientSummary);
     },
 

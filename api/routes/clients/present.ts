@@ -26,6 +26,24 @@ type ClientSummaryFields =
   | 'createdAt'
   | 'updatedAt';
 
+/** Entity properties a client list reads. */
+export const CLIENT_SUMMARY_FIELDS: readonly ClientSummaryFields[] = [
+  'id',
+  'name',
+  'email',
+  'phone',
+  'address',
+  'tags',
+  'jobberId',
+  'quickbooksId',
+  'airtableId',
+  'syncStatus',
+  'lastSyncedAt',
+  'version',
+  'createdAt',
+  'updatedAt',
+];
+
 export function presentClientSummary(client: Pick<Client, ClientSummaryFields>) {
   return {
     id: client.id,

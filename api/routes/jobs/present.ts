@@ -28,7 +28,36 @@ type PresentedJobFields =
   | 'createdAt'
   | 'updatedAt';
 
-export function presentJob(job: Pick<Job, PresentedJobFields>) {
+/** The fields a job is shown with: a Job entity, or a list row read without hydrating entities. */
+export type JobView = Omit<Pick<Job, PresentedJobFields>, 'client'> & { client?: { id: string } | null };
+
+/** Entity properties a job list reads (everything presented; never the raw vendor payload). */
+export const JOB_VIEW_FIELDS: readonly PresentedJobFields[] = [
+  'id',
+  'client',
+  'title',
+  'description',
+  'status',
+  'priority',
+  'scheduledStart',
+  'scheduledEnd',
+  'actualStart',
+  'actualEnd',
+  'estimatedRevenue',
+  'actualRevenue',
+  'assignedTo',
+  'tags',
+  'customFields',
+  'number',
+  'vendor',
+  'externalId',
+  'jobberJobId',
+  'version',
+  'createdAt',
+  'updatedAt',
+];
+
+export function presentJob(job: JobView) {
   return {
     id: job.id,
     clientId: job.client?.id ?? null,

@@ -14,7 +14,13 @@ const time = nullable({ type: 'string', format: 'date-time' });
 /** numeric(10,2): up to 8 digits before the point. */
 const money = nullable({ type: 'string', pattern: '^-?[0-9]{1,8}(\\.[0-9]{1,2})?$', description: 'Decimal string' });
 
-export const JOB_SORT_FIELDS: SortableFields = { createdAt: 'date', updatedAt: 'date', title: 'text' };
+/** `scheduledStart` sorts only a list bounded by `from`/`to`: unscheduled jobs (NULL) are then out of it. */
+export const JOB_SORT_FIELDS: SortableFields = {
+  createdAt: 'date',
+  updatedAt: 'date',
+  title: 'text',
+  scheduledStart: 'date',
+};
 
 const jobFieldProperties = {
   clientId: nullable(uuid),
