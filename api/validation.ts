@@ -176,3 +176,18 @@ export function validated<T>(ctx: Context, location: InputLocation): T {
   }
   return input[location] as T;
 }
+
+/** A query that accepts no parameters: any one given is a 400 naming it. */
+export const emptyQuery = {
+  type: 'object',
+  properties: {},
+  additionalProperties: false,
+} as const satisfies ObjectSchema;
+
+/** Path parameters of a route addressing one record by its UUID (`/:id`). */
+export const uuidIdParams = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid' } },
+  required: ['id'],
+  additionalProperties: false,
+} as const satisfies ObjectSchema;

@@ -121,6 +121,15 @@ export function hasAccessTokenShape(
   );
 }
 
+/** The decoded JOSE header of a compact JWT, or null; for a token whose signature was already verified. */
+export function tokenHeader(token: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** Full verification of an access token's signature and claims (not revocation); throws on anything invalid. */
 export function verifyAccessToken(token: string, config: Config): AccessTokenClaims {
   const decoded = jwt.verify(token, accessTokenKey(config), { ...accessTokenVerifyOptions(config), complete: true });

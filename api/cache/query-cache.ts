@@ -39,12 +39,19 @@ const MAX_WAIT_MS = 3_000;
 /** Answers kept in this process's memory (small: one per scope, role and report parameters in use). */
 const MEMORY_ENTRIES = 500;
 
+const keyDigests = new Map<string, string>();
+
+/** The Redis key of an answer; digests are remembered (a hit should not hash), bounded like the answers. */
 function cacheKey(scope: string, key: unknown): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify(key ?? null))
-    .digest('base64url')
-    .slice(0, 22);
-  return `${PREFIX}${scope}:${digest}`;
+  const text = `${scope}\n${JSON.stringify(key ?? null)}`;
+  let entryKey = keyDigests.get(text);
+  if (!entryKey) {
+    const digest = createHash('sha256').update(text).digest('base64url').slice(0, 22);
+    entryKey = `${PREFIX}${scope}:${digest}`;
+    if (keyDigests.size >= MEMORY_ENTRIES) keyDigests.delete(keyDigests.keys().next().value!);
+    keyDigests.set(text, entryKey);
+  }
+  return entryKey;
 }
 
 function parseEntry(text: string | null): CachedEntry | null {

@@ -1,6 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import jwt from 'jsonwebtoken';
 import koaJwt from 'koa-jwt';
 import type { Context, Middleware, Next } from 'koa';
 import type { Config } from '../../config/env.js';
@@ -13,6 +12,7 @@ import {
   accessTokenKey,
   accessTokenVerifyOptions,
   hasAccessTokenShape,
+  tokenHeader,
   type AccessTokenClaims,
 } from '../auth/tokens.js';
 import { AppError } from '../errors.js';
@@ -108,8 +108,7 @@ export function authenticate(deps: AuthDeps): Middleware {
     ...accessTokenVerifyOptions(deps.config),
     key: 'user',
     passthrough: false,
-    isRevoked: async (_ctx, payload, token) =>
-      !hasAccessTokenShape(jwt.decode(token, { complete: true })?.header, payload),
+    isRevoked: async (_ctx, payload, token) => !hasAccessTokenShape(tokenHeader(token), payload),
   });
 
   const afterJwt = (ctx: Context, next: Next) => async () => {

@@ -7,7 +7,7 @@ import { createQuickbooksSimulator } from '../../sandbox/vendors/quickbooks/inde
 import { freePort } from '../services/ports.js';
 import type { BenchServices } from './sync-services.js';
 import { startWorkerProcess } from './sync-worker-process.js';
-import { startApiProcess, type ApiProcess } from './webhooks-api-process.js';
+import { benchApiEnv, startApiProcess, type ApiProcess } from './webhooks-api-process.js';
 import { storeConnections, syncEverything, type SandboxInfo } from './webhooks-stack.js';
 
 const WORKER_PAGE_SIZE = 100;
@@ -95,21 +95,7 @@ export async function startApiBenchStack(
     const apiBaseUrl = `http://127.0.0.1:${port}`;
     const api = await startApiProcess(
       {
-        env: {
-          NODE_ENV: 'production',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          PUBLIC_BASE_URL: apiBaseUrl,
-          DATABASE_URL: services.worker.databaseUrl,
-          REDIS_URL: services.worker.redisUrl,
-          TEMPORAL_ADDRESS: services.worker.temporalAddress,
-          TEMPORAL_NAMESPACE: services.worker.namespace,
-          TEMPORAL_TASK_QUEUE: taskQueue,
-          JWT_SECRET: randomBytes(32).toString('hex'),
-          CREDENTIALS_KEY: services.worker.credentialsKey,
-          LOG_LEVEL: 'info',
-          SANDBOX_MODE: 'off',
-        },
+        env: benchApiEnv(services.worker, port, taskQueue),
         webhooksPerMinute: 100,
         globalPerMinute: BENCH_REQUESTS_PER_MINUTE,
         rateLimitNamespace: `bench-api-${randomUUID()}`,

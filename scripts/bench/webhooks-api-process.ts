@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +15,38 @@ export interface BenchApiSettings {
 }
 
 export const BENCH_API_ENV = 'BENCH_WEBHOOKS_API';
+
+/** Where a benchmark's API process finds the services, as `loadConfig` reads them from an environment. */
+export interface BenchApiServices {
+  databaseUrl: string;
+  redisUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  credentialsKey: string;
+}
+
+/**
+ * The environment of a benchmark's API on 127.0.0.1:`port`, its public origin its own address (Twilio signs the URL
+ * it posts to). Sandbox mode is off: the sandbox listens on free ports, not where sandbox mode's built-in apps
+ * point, so receivers take their keys from the stored connections only, as with real vendors.
+ */
+export function benchApiEnv(services: BenchApiServices, port: number, taskQueue: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+    TEMPORAL_NAMESPACE: services.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    CREDENTIALS_KEY: services.credentialsKey,
+    LOG_LEVEL: 'info',
+    SANDBOX_MODE: 'off',
+  };
+}
 
 const apiScript = fileURLToPath(new URL('./webhooks-api.js', import.meta.url));
 

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Vendor } from '../../db/entities/enums.js';
 import { VendorConnection } from '../../db/entities/index.js';
@@ -13,7 +13,7 @@ import { freePort } from '../services/ports.js';
 import { sandboxConnection } from '../sandbox-connections.js';
 import type { BenchServices } from './sync-services.js';
 import { startWorkerProcess, type WorkerProcess } from './sync-worker-process.js';
-import { startApiProcess, type ApiProcess } from './webhooks-api-process.js';
+import { benchApiEnv, startApiProcess, type ApiProcess } from './webhooks-api-process.js';
 import type { BurstTargets, BurstVendor } from './webhooks-vendors.js';
 
 /** Far above any burst: the benchmark measures answers, not the limiter (whose 100/min is tested elsewhere). */
@@ -172,23 +172,7 @@ export async function startWebhookStack(
     const apiLogFile = join(dataDir, 'api.log');
     const api = await startApiProcess(
       {
-        env: {
-          NODE_ENV: 'production',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          PUBLIC_BASE_URL: apiBaseUrl,
-          DATABASE_URL: services.worker.databaseUrl,
-          REDIS_URL: services.worker.redisUrl,
-          TEMPORAL_ADDRESS: services.worker.temporalAddress,
-          TEMPORAL_NAMESPACE: services.worker.namespace,
-          TEMPORAL_TASK_QUEUE: taskQueue,
-          JWT_SECRET: randomBytes(32).toString('hex'),
-          CREDENTIALS_KEY: services.worker.credentialsKey,
-          LOG_LEVEL: 'info',
-          // The sandbox listens on free ports, not where sandbox mode's built-in apps point: the receivers take
-          // their keys from the stored connections only, as with real vendors.
-          SANDBOX_MODE: 'off',
-        },
+        env: benchApiEnv(services.worker, port, taskQueue),
         webhooksPerMinute: BENCH_WEBHOOKS_PER_MINUTE,
         rateLimitNamespace: `bench-webhooks-${randomUUID()}`,
       },

@@ -1,7 +1,6 @@
 import { listQueryProperties, textSearchQueryProperty, type SortableFields } from '../../list-query.js';
-import type { ObjectSchema } from '../../validation.js';
+import { emptyQuery, uuidIdParams, type ObjectSchema } from '../../validation.js';
 
-const uuid = { type: 'string', format: 'uuid' } as const;
 const nullable = <T extends object>(schema: T) => ({ anyOf: [schema, { type: 'null' }] }) as const;
 
 export const CLIENT_SORT_FIELDS: SortableFields = { name: 'text', createdAt: 'date', updatedAt: 'date' };
@@ -82,12 +81,7 @@ export const clientInvoicesQuery = {
   additionalProperties: false,
 } as const satisfies ObjectSchema;
 
-export const clientIdParams = {
-  type: 'object',
-  properties: { id: uuid },
-  required: ['id'],
-  additionalProperties: false,
-} as const satisfies ObjectSchema;
+export const clientIdParams = uuidIdParams;
 
 export const deleteClientQuery = {
   type: 'object',
@@ -98,11 +92,7 @@ export const deleteClientQuery = {
   additionalProperties: false,
 } as const satisfies ObjectSchema;
 
-export const emptyQuery = {
-  type: 'object',
-  properties: {},
-  additionalProperties: false,
-} as const satisfies ObjectSchema;
+export { emptyQuery };
 
 export interface ClientBody {
   name: string;

@@ -1,7 +1,7 @@
 import { CONNECTION_STATUSES, VENDORS } from '../../../db/entities/enums.js';
 import { OAUTH_VENDORS, type OAuthVendor } from '../../../config/oauth-apps.js';
 import { pageQueryProperties } from '../../pagination.js';
-import type { ObjectSchema } from '../../validation.js';
+import { emptyQuery, type ObjectSchema } from '../../validation.js';
 
 /** Vendors that hand out long-lived tokens an admin can paste: Airtable personal access tokens, Slack bot tokens, Twilio and SendGrid API keys. */
 export const PERSONAL_TOKEN_VENDORS = ['airtable', 'slack', 'twilio', 'sendgrid'] as const;
@@ -25,11 +25,7 @@ export const oauthVendorParams = {
   additionalProperties: false,
 } as const satisfies ObjectSchema;
 
-export const emptyQuery = {
-  type: 'object',
-  properties: {},
-  additionalProperties: false,
-} as const satisfies ObjectSchema;
+export { emptyQuery };
 
 export const listConnectionsQuery = {
   type: 'object',

@@ -5,7 +5,7 @@ import {
   textSearchQueryProperty,
   type SortableFields,
 } from '../../list-query.js';
-import type { ObjectSchema } from '../../validation.js';
+import { uuidIdParams, type ObjectSchema } from '../../validation.js';
 import { customFieldsSchema, tagsSchema } from '../clients/schemas.js';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
@@ -100,12 +100,7 @@ export const clientJobsQuery = {
   additionalProperties: false,
 } as const satisfies ObjectSchema;
 
-export const jobIdParams = {
-  type: 'object',
-  properties: { id: uuid },
-  required: ['id'],
-  additionalProperties: false,
-} as const satisfies ObjectSchema;
+export const jobIdParams = uuidIdParams;
 
 export const deleteJobQuery = {
   type: 'object',

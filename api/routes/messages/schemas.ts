@@ -1,6 +1,6 @@
 import { MESSAGE_CHANNELS, MESSAGE_DIRECTIONS, MESSAGE_STATUSES } from '../../../db/entities/enums.js';
 import { pageQueryProperties } from '../../pagination.js';
-import type { JsonSchema, ObjectSchema } from '../../validation.js';
+import { emptyQuery, uuidIdParams, type JsonSchema, type ObjectSchema } from '../../validation.js';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 
@@ -98,18 +98,9 @@ export const listThreadsQuery = {
   additionalProperties: false,
 } as const satisfies ObjectSchema;
 
-export const messageIdParams = {
-  type: 'object',
-  properties: { id: uuid },
-  required: ['id'],
-  additionalProperties: false,
-} as const satisfies ObjectSchema;
+export const messageIdParams = uuidIdParams;
 
-export const emptyQuery = {
-  type: 'object',
-  properties: {},
-  additionalProperties: false,
-} as const satisfies ObjectSchema;
+export { emptyQuery };
 
 export interface SendMessageBody {
   channel: 'sms' | 'email';

@@ -8,8 +8,6 @@ export const SWAGGER_UI_ASSETS = {
   'favicon-32x32.png': 'image/png',
 } as const;
 
-export const emptyQuery: ObjectSchema = { type: 'object', properties: {}, additionalProperties: false };
-
 export const docsAssetParams: ObjectSchema = {
   type: 'object',
   properties: { asset: { type: 'string', enum: [...Object.keys(SWAGGER_UI_ASSETS), 'initializer.js'] } },

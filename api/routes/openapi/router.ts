@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router, type Layer } from '@koa/router';
-import { validate, validated } from '../../validation.js';
+import { emptyQuery, validate, validated } from '../../validation.js';
 import { buildOpenApiDocument, routeOperations, type OpenApiDocument } from './document.js';
-import { docsAssetParams, docsInitializer, docsPage, emptyQuery, SWAGGER_UI_ASSETS } from './docs-page.js';
+import { docsAssetParams, docsInitializer, docsPage, SWAGGER_UI_ASSETS } from './docs-page.js';
 
 const require = createRequire(import.meta.url);
 const swaggerUiDir = dirname(require.resolve('swagger-ui-dist/package.json'));
