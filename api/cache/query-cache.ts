@@ -113,8 +113,10 @@ export function createQueryCache(redis: Redis, logger: Logger): QueryCache {
       if (kept && kept.generation === tracked) return { json: kept.json, hit: true };
       let generation: string;
       try {
+        const readAt = tracker.epoch();
         const [current, stored] = await redis.mget(DASHBOARD_GENERATION_KEY, entryKey);
         generation = current ?? '0';
+        tracker.learn(generation, readAt);
         const entry = parseEntry(stored ?? null);
         if (entry && entry.generation === generation) {
           remember(entryKey, entry);
