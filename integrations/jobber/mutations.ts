@@ -1,6 +1,7 @@
 import type { ExternalCustomer, ExternalJob } from '../core/records.js';
 import { JobberUserErrors, parseUserErrors, vendorError } from './errors.js';
 import { parseRecord } from './payloads.js';
+import { CLIENT_FIELDS, JOB_FIELDS } from './queries.js';
 import type { JobberTransport } from './transport.js';
 
 /*
@@ -11,45 +12,6 @@ import type { JobberTransport } from './transport.js';
  * input: JobEditInput!)`; every payload is `{ client|job, userErrors { message path } }`. ClientEditInput edits
  * contact points by id (`emailsToEdit`, `emailsToAdd`, `emailsToDelete`, likewise phones).
  */
-
-const CLIENT_SELECTION = /* GraphQL */ `
-  id
-  name
-  firstName
-  lastName
-  companyName
-  isArchived
-  emails {
-    address
-    primary
-  }
-  phones {
-    number
-    primary
-  }
-  billingAddress {
-    street1
-    city
-    province
-    postalCode
-    country
-  }
-  updatedAt
-`;
-
-const JOB_SELECTION = /* GraphQL */ `
-  id
-  jobNumber
-  jobStatus
-  title
-  total
-  startAt
-  endAt
-  client {
-    id
-  }
-  updatedAt
-`;
 
 /** What an edit must know of the client as Jobber has it: its contact points' ids, its kind, a property. */
 const CLIENT_FOR_EDIT = /* GraphQL */ `
@@ -80,7 +42,7 @@ const CLIENT_EDIT = /* GraphQL */ `
   mutation ClientEdit($clientId: EncodedId!, $input: ClientEditInput!) {
     clientEdit(clientId: $clientId, input: $input) {
       client {
-        ${CLIENT_SELECTION}
+        ...ClientFields
       }
       userErrors {
         message
@@ -88,13 +50,14 @@ const CLIENT_EDIT = /* GraphQL */ `
       }
     }
   }
+  ${CLIENT_FIELDS}
 `;
 
 const JOB_CREATE = /* GraphQL */ `
   mutation JobCreate($input: JobCreateAttributes!) {
     jobCreate(input: $input) {
       job {
-        ${JOB_SELECTION}
+        ...JobFields
       }
       userErrors {
         message
@@ -102,13 +65,14 @@ const JOB_CREATE = /* GraphQL */ `
       }
     }
   }
+  ${JOB_FIELDS}
 `;
 
 const JOB_EDIT = /* GraphQL */ `
   mutation JobEdit($jobId: EncodedId!, $input: JobEditInput!) {
     jobEdit(jobId: $jobId, input: $input) {
       job {
-        ${JOB_SELECTION}
+        ...JobFields
       }
       userErrors {
         message
@@ -116,6 +80,7 @@ const JOB_EDIT = /* GraphQL */ `
       }
     }
   }
+  ${JOB_FIELDS}
 `;
 
 export interface JobberContactPoint {

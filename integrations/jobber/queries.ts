@@ -3,7 +3,7 @@
  * every field once per node (vendor-facts §1.4), so a lean selection keeps a 100-row page cheap.
  */
 
-const CLIENT_FIELDS = /* GraphQL */ `
+export const CLIENT_FIELDS = /* GraphQL */ `
   fragment ClientFields on Client {
     id
     name
@@ -30,7 +30,7 @@ const CLIENT_FIELDS = /* GraphQL */ `
   }
 `;
 
-const JOB_FIELDS = /* GraphQL */ `
+export const JOB_FIELDS = /* GraphQL */ `
   fragment JobFields on Job {
     id
     jobNumber
