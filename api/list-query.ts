@@ -1,6 +1,21 @@
 import { AppError } from './errors.js';
-import { pageQueryProperties, type Page } from './pagination.js';
 import type { JsonSchema } from './validation.js';
+
+/** Page-size limits for every list: a caller cannot ask the database for an unbounded page. */
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 100;
+
+/** Query properties every list accepts; spread into the route's query schema. */
+export const pageQueryProperties = {
+  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+  cursor: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' },
+} as const satisfies Record<string, JsonSchema>;
+
+/** The envelope of every list response. */
+export interface Page<T> {
+  data: T[];
+  page: { limit: number; nextCursor: string | null };
+}
 
 /*
  * Sorted lists with keyset ("seek") pagination: the cursor carries the last row's sort value and id, so page 1000
@@ -72,7 +87,7 @@ export function orderByOf(order: ListOrder): Record<string, SortDirection> {
   return { [order.field]: order.direction, id: order.direction };
 }
 
-interface CursorPosition {
+export interface CursorPosition {
   /** The sort the cursor was issued for: a cursor is only valid with the same sort. */
   s: string;
   v: string | number;
@@ -100,7 +115,7 @@ export function encodeListCursor(order: ListOrder, row: Record<string, unknown> 
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
-function decodeListCursor(cursor: string, order: ListOrder): CursorPosition {
+export function decodeListCursor(cursor: string, order: ListOrder): CursorPosition {
   let position: Partial<CursorPosition> | null;
   try {
     position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorPosition> | null;

@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { latencySummary } from './webhooks-figures.js';
 
 /** One endpoint's figures under load. */
 export interface LoadFigures {
@@ -57,16 +58,14 @@ export async function sequentialLatency(
     if (!reply.ok) non2xx += 1;
     if (reply.headers.get('x-cache') === 'miss') cacheMisses += 1;
   }
-  latencies.sort((a, b) => a - b);
-  const at = (share: number) =>
-    Number(latencies[Math.min(latencies.length - 1, Math.ceil(share * latencies.length) - 1)]!.toFixed(1));
+  const summary = latencySummary(latencies);
   const total = latencies.reduce((sum, value) => sum + value, 0);
   return {
     requests: samples,
     requestsPerSecond: Math.round((samples * 1000) / total),
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    maxMs: Number(latencies.at(-1)!.toFixed(1)),
+    p50Ms: summary.p50Ms,
+    p99Ms: summary.p99Ms,
+    maxMs: summary.maxMs,
     non2xx,
     errors: 0,
     cacheMisses,
