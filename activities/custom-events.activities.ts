@@ -21,7 +21,14 @@ export function createCustomEventActivities({ events }: ActivityDeps) {
      * same alert twice at worst; clients key alerts by `webhookEventId`.
      */
     async announceCustomEvent(alert: CustomEventAlert): Promise<void> {
-      await events.publish('alert.created', { ...alert });
+      await events.publish('alert.created', {
+        kind: 'custom',
+        type: alert.eventType ?? 'custom_event',
+        severity: 'info',
+        title: alert.summary,
+        subject: { source: alert.source, eventId: alert.eventId, webhookEventId: alert.webhookEventId },
+        ...alert,
+      });
     },
   };
 }

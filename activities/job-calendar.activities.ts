@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client, Job, VendorConnection } from '../db/entities/index.js';
 import type { PostalAddress } from '../db/entities/client.js';
 import type { ActivityDeps } from './deps.js';
+import { jobAudience } from './job-events.js';
 import { connectionAccess } from './sync-context.js';
 import { vendorStep } from './vendor-failures.js';
 
@@ -78,7 +79,12 @@ export function createJobCalendarActivities(deps: ActivityDeps) {
         const cancelled = await vendorStep(() => calendar.cancelEvent(jobId));
         if (!cancelled) return { action: 'nothing_to_cancel' };
         if (job) await recordEvent(em, { eventId: cancelled.eventId, calendarId, jobId, status: 'cancelled' });
-        await events.publish('job.updated', { id: jobId, calendar: 'cancelled', eventId: cancelled.eventId });
+        await events.publish('job.updated', {
+          ...jobAudience(job, jobId),
+          change: 'calendar',
+          calendar: 'cancelled',
+          eventId: cancelled.eventId,
+        });
         return { action: 'cancelled', eventId: cancelled.eventId };
       }
 
@@ -101,7 +107,12 @@ export function createJobCalendarActivities(deps: ActivityDeps) {
         { eventId: written.eventId, calendarId, jobId, status: written.status, etag: written.etag },
         fields,
       );
-      await events.publish('job.updated', { id: jobId, calendar: 'scheduled', eventId: written.eventId });
+      await events.publish('job.updated', {
+        ...jobAudience(scheduled, jobId),
+        change: 'calendar',
+        calendar: 'scheduled',
+        eventId: written.eventId,
+      });
       return { action: 'created_or_updated', eventId: written.eventId };
     },
   };

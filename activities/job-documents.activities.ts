@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { JobDocument, VendorConnection } from '../db/entities/index.js';
+import { Job, JobDocument, VendorConnection } from '../db/entities/index.js';
 import type { JobDocumentStatus } from '../db/entities/enums.js';
 import { failureTypes } from '../temporal/failures.js';
 import type { ActivityDeps } from './deps.js';
+import { jobAudience } from './job-events.js';
 import { connectionAccess } from './sync-context.js';
 import { vendorStep } from './vendor-failures.js';
 
@@ -49,7 +50,12 @@ export function createJobDocumentActivities(deps: ActivityDeps) {
   }
 
   async function announce(document: JobDocument): Promise<void> {
-    await events.publish('job.updated', { id: document.job.id, document: stateOf(document) });
+    const job = await orm.em.fork().findOne(Job, { id: document.job.id });
+    await events.publish('job.updated', {
+      ...jobAudience(job, document.job.id),
+      change: 'document',
+      document: stateOf(document),
+    });
   }
 
   return {

@@ -3,6 +3,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
+import type { Realtime } from './realtime/io.js';
 
 /** Everything the API needs from outside, built once by `server.ts` (or by a test) and passed in. */
 export interface AppDeps {
@@ -20,4 +21,6 @@ export interface AppDeps {
     readonly probeConnection?: Connection;
   };
   readonly logger: Logger;
+  /** socket.io: events the API produces itself, and ending a session's sockets (api/realtime/io.ts). */
+  readonly realtime: Realtime;
 }

@@ -9,11 +9,13 @@ import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../config/env.js';
 import { VendorConnection } from '../db/entities/index.js';
 import { openOrm } from '../db/orm.js';
+import { workflowStartLogging } from '../temporal/client-interceptors.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes.js';
 import { syncResourcesOf } from '../temporal/sync-catalog.js';
 import { ensureSyncSchedules } from '../temporal/sync-schedules.js';
 import { createApp, type AppOptions } from './app.js';
 import type { AppDeps } from './deps.js';
+import { currentRequestId } from './request-context.js';
 import { createRealtime } from './realtime/io.js';
 
 export interface RunningServer {
@@ -76,18 +78,22 @@ async function closeDeps(deps: Partial<AppDeps>, deadline: number, logger: Logge
 }
 
 /** Builds the dependencies, closing whatever was already opened if a later one cannot be reached. */
-async function openDeps(config: Config, logger: Logger): Promise<AppDeps> {
+async function openDeps(config: Config, logger: Logger): Promise<Omit<AppDeps, 'realtime'>> {
   const opened: { -readonly [K in keyof AppDeps]?: AppDeps[K] } = { config, logger };
   try {
     opened.orm = await openOrm(config.databaseUrl);
     opened.redis = await openRedis(config.redisUrl, logger);
     const connection = await Connection.connect({ address: config.temporal.address });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      interceptors: { workflow: [workflowStartLogging(logger, currentRequestId)] },
+    });
     opened.temporal = { connection, client };
     // No retry interceptor: see AppDeps.temporal.probeConnection.
     const probeConnection = await Connection.connect({ address: config.temporal.address, interceptors: [] });
     opened.temporal = { connection, client, probeConnection };
-    return opened as AppDeps;
+    return opened as Omit<AppDeps, 'realtime'>;
   } catch (error) {
     await closeDeps(opened, Date.now() + SHUTDOWN_TIMEOUT_MS, logger);
     throw error;
@@ -168,7 +174,9 @@ export interface ServerOptions extends AppOptions {
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   // TLS files first: a bad one should fail the start before any connection is opened.
   const tls = config.tls ? await loadTls(config.tls) : undefined;
-  const deps = await openDeps(config, logger);
+  const opened = await openDeps(config, logger);
+  const realtime = createRealtime(opened);
+  const deps: AppDeps = { ...opened, realtime };
   const handler = createApp(deps, options).callback();
   // HTTPS with TLS 1.3 as the floor when configured (issue 3); socket.io attaches to whichever server this is.
   const server = tls
@@ -178,10 +186,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   try {
     port = await listen(server, config.port, config.host);
   } catch (error) {
+    await realtime.close();
     await closeDeps(deps, Date.now() + SHUTDOWN_TIMEOUT_MS, logger);
     throw error;
   }
-  const io = createRealtime(server, deps);
+  realtime.attach(server);
   if (options.syncSchedules !== false) void keepSyncSchedules(deps);
 
   let closing: Promise<void> | undefined;
@@ -189,7 +198,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const deadline = Date.now() + SHUTDOWN_TIMEOUT_MS;
     // Stop accepting; in-flight requests finish (idle keep-alive sockets are dropped by close()).
     const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await settle('socket.io', io.close(), deadline - Date.now(), logger);
+    await settle('socket.io', realtime.close(), deadline - Date.now(), logger);
     // Keep a share of the budget for the dependencies; past it, cut the remaining connections.
     await settle('http', httpClosed, deadline - Date.now() - 3000, logger);
     server.closeAllConnections();

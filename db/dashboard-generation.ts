@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
+import { publishEvent } from './event-channel.js';
 
-/** Redis channel the worker publishes realtime events on and the API relays to socket.io. */
-export const EVENTS_CHANNEL = 'business-dashboard:events';
+// Kept here too: the cache's generation tracker and its tests listen for `dashboard.invalidated` on this channel.
+export { EVENTS_CHANNEL } from './event-channel.js';
 
 /**
  * The dashboard data's generation: one counter that every change to dashboard-visible data (an API write, a sync
@@ -34,13 +35,6 @@ export async function invalidateDashboard(redis: Redis, change: DashboardChange)
   const generation = await redis.incr(DASHBOARD_GENERATION_KEY);
   // Before the publish: a write answered by this process is never followed by its own stale cached answer.
   for (const listener of localListeners) listener(generation);
-  await redis.publish(
-    EVENTS_CHANNEL,
-    JSON.stringify({
-      event: 'dashboard.invalidated',
-      payload: { ...change, generation },
-      at: new Date().toISOString(),
-    }),
-  );
+  await publishEvent(redis, 'dashboard.invalidated', { ...change, generation });
   return generation;
 }

@@ -1,14 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { EventPublisher } from '../activities/deps.js';
-import { EVENTS_CHANNEL } from '../db/dashboard-generation.js';
+import { publishEvent } from '../db/event-channel.js';
 
-// Redis lets several API instances share the channel; re-exported for the tests that listen on it.
-export { EVENTS_CHANNEL };
+// Re-exported for the tests that listen on the channel.
+export { EVENTS_CHANNEL } from '../db/event-channel.js';
 
+/** The activities' publisher: every API instance relays what it publishes to its socket.io clients. */
 export function createRedisEventPublisher(redis: Redis): EventPublisher {
   return {
-    async publish(event, payload) {
-      await redis.publish(EVENTS_CHANNEL, JSON.stringify({ event, payload, at: new Date().toISOString() }));
-    },
+    publish: (event, payload) => publishEvent(redis, event, payload),
   };
 }

@@ -11,6 +11,8 @@ import { createRefreshToken, hashRefreshToken, liveFamiliesOf, newFamilyId, revo
 import { accessRevocations, type AccessRevocations } from './revocation.js';
 import { signAccessToken } from './tokens.js';
 import { publicUser, type PublicUser } from './public-user.js';
+import type { Realtime } from '../realtime/io.js';
+import { announceSecurityEvent } from '../realtime/security-alerts.js';
 
 /** Consecutive failed logins after which an account locks; each further failure doubles the lock. */
 export const LOCKOUT_THRESHOLD = 5;
@@ -48,8 +50,16 @@ export class SessionService {
     private readonly orm: MikroORM,
     private readonly config: Config,
     redis: Redis,
+    /** Ended sessions' sockets are disconnected on every API instance. */
+    private readonly sockets: Pick<Realtime, 'endSessions' | 'announce'>,
   ) {
     this.revocations = accessRevocations(redis);
+  }
+
+  /** Denies the sessions' access tokens, then disconnects their sockets (which would otherwise live until expiry). */
+  private async revokeSessions(sessionIds: string[], reason: 'logout' | 'revoked'): Promise<void> {
+    await this.revocations.revokeSessions(sessionIds);
+    this.sockets.endSessions(sessionIds, reason);
   }
 
   private issue(em: EntityManager, user: User, familyId: string, client: ClientInfo, now: Date) {
@@ -80,11 +90,13 @@ export class SessionService {
     if (minutes > 0) {
       const lockedUntil = new Date(Date.now() + minutes * 60_000);
       await em.nativeUpdate(User, { id: user.id }, { lockedUntil });
-      await recordSecurityEvent(em, {
+      const locked = {
         ...base,
-        type: 'account_locked',
+        type: 'account_locked' as const,
         details: { failures, lockedUntil: lockedUntil.toISOString(), minutes },
-      });
+      };
+      await recordSecurityEvent(em, locked);
+      announceSecurityEvent(this.sockets, locked);
     }
   }
 
@@ -181,15 +193,18 @@ export class SessionService {
           409,
           'This refresh token was just rotated by a concurrent request; use the tokens that request received',
         );
-      case 'reuse':
-        await this.revocations.revokeSessions([outcome.familyId]);
-        await recordSecurityEvent(em, {
+      case 'reuse': {
+        await this.revokeSessions([outcome.familyId], 'revoked');
+        const reuse = {
           ...event,
-          type: 'refresh_token_reuse',
+          type: 'refresh_token_reuse' as const,
           userId: outcome.userId,
           details: { sessionId: outcome.familyId, revokedTokens: outcome.revoked },
-        });
+        };
+        await recordSecurityEvent(em, reuse);
+        announceSecurityEvent(this.sockets, reuse);
         throw invalidRefreshToken();
+      }
     }
   }
 
@@ -199,7 +214,7 @@ export class SessionService {
     const now = new Date();
     await revokeFamilies(em, [claims.sid], now);
     await this.revocations.revokeToken(claims, now);
-    await this.revocations.revokeSessions([claims.sid]);
+    await this.revokeSessions([claims.sid], 'logout');
     await recordSecurityEvent(em, { type: 'logout', userId: claims.sub, ip: client.ip, userAgent: client.userAgent });
   }
 
@@ -211,7 +226,7 @@ export class SessionService {
     const now = new Date();
     const families = await liveFamiliesOf(em, userId, now, keep);
     await revokeFamilies(em, families, now);
-    await this.revocations.revokeSessions(families);
+    await this.revokeSessions(families, 'revoked');
     return families.length;
   }
 

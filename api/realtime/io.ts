@@ -1,15 +1,26 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { Server, type ExtendedError } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { Server, type ExtendedError, type Socket } from 'socket.io';
 import type { Config } from '../../config/env.js';
+import { EVENTS_CHANNEL, type EventEnvelope } from '../../db/event-channel.js';
 import { accessRevocations } from '../auth/revocation.js';
 import { verifyAccessToken, type AccessTokenClaims } from '../auth/tokens.js';
+import type { RealtimeEventName } from './catalogue.js';
+import { planDelivery, type Delivery } from './delivery.js';
+import { roleRoom, sessionRoom, userRoom } from './rooms.js';
+import { handleSubscriptions } from './subscriptions.js';
+
+export { userRoom } from './rooms.js';
 
 export interface SocketData {
   user: AccessTokenClaims;
 }
+
+/** Sent to a socket just before the server disconnects it, so the client knows to log in or refresh first. */
+export const SESSION_ENDED_EVENT = 'session.ended';
 
 /** What the realtime layer needs from the API's dependencies. */
 export interface RealtimeDeps {
@@ -18,10 +29,25 @@ export interface RealtimeDeps {
   readonly logger: Logger;
 }
 
-/** The room of one user; server-side code emits a user's events (`sync.progress`, …) to it. */
-export function userRoom(userId: string): string {
-  return `user:${userId}`;
+/** What the rest of the API uses of socket.io (AppDeps.realtime). */
+export interface Realtime {
+  /**
+   * Sends an event this API process produced (a client or job written through the API, a security alert) to the
+   * sockets of every instance, through the Redis adapter. Checked against the catalogue like relayed events.
+   */
+  announce(event: RealtimeEventName, payload: Record<string, unknown>): void;
+  /** Tells the sockets of these sessions their session ended, then disconnects them, on every instance. */
+  endSessions(sessionIds: readonly string[], reason: 'logout' | 'revoked'): void;
 }
+
+export interface RealtimeServer extends Realtime {
+  /** Serves socket.io on the API's HTTP server (same port, default path). */
+  attach(server: HttpServer | HttpsServer): void;
+  /** Disconnects every socket and stops relaying; the Redis connections it opened are closed. */
+  close(): Promise<void>;
+}
+
+type IoServer = Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 
 function unauthorized(): ExtendedError {
   const error: ExtendedError = new Error('unauthorized');
@@ -29,17 +55,16 @@ function unauthorized(): ExtendedError {
   return error;
 }
 
+/** Connections of its own: a subscriber cannot issue commands, and the API's client fails fast when Redis is away. */
+function redisConnection(redis: Redis): Redis {
+  return redis.duplicate({ enableOfflineQueue: true, enableAutoPipelining: false, maxRetriesPerRequest: null });
+}
+
 /**
- * socket.io on the API's own HTTP server (contracts: same port, default path). The handshake must carry
- * `auth: { token: <accessToken> }`, verified exactly as an HTTP bearer token is.
+ * The handshake must carry `auth: { token: <accessToken> }`, verified exactly as an HTTP bearer token is: a
+ * logged-out token or an ended session is refused, and when Redis cannot say, the socket is refused.
  */
-export function createRealtime(
-  server: HttpServer | HttpsServer,
-  { config, redis, logger }: RealtimeDeps,
-): Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData> {
-  const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(server, {
-    cors: { origin: [...config.corsOrigins] },
-  });
+function authenticate(io: IoServer, config: Config, redis: Redis): void {
   const revocations = accessRevocations(redis);
   io.use((socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
@@ -50,7 +75,6 @@ export function createRealtime(
     } catch {
       return next(unauthorized());
     }
-    // A logged-out token or an ended session is refused here too; when Redis cannot say, the socket is refused.
     revocations.isRevoked(claims).then(
       (revoked) => {
         if (revoked) return next(unauthorized());
@@ -60,10 +84,89 @@ export function createRealtime(
       () => next(unauthorized()),
     );
   });
+}
+
+/** Joins the handshake rooms, and ends the socket when its token expires: a token is never good for longer on a socket. */
+function onConnection(socket: Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>) {
+  const user = socket.data.user;
+  void socket.join([userRoom(user.sub), roleRoom(user.role), sessionRoom(user.sid)]);
+  handleSubscriptions(socket as unknown as Socket, user);
+  const expiry = setTimeout(
+    () => {
+      (socket as unknown as Socket).emit(SESSION_ENDED_EVENT, { reason: 'expired' });
+      socket.disconnect(true);
+    },
+    Math.max(user.exp * 1000 - Date.now(), 0),
+  );
+  expiry.unref();
+  socket.once('disconnect', () => clearTimeout(expiry));
+}
+
+/**
+ * socket.io for the API. Two paths carry events to sockets:
+ * - the worker's (and any process's) publications on the Redis events channel reach every API instance, and each
+ *   delivers them to its own sockets only (`io.local`), so each socket gets an event once however many instances run;
+ * - what this process announces itself goes through the Redis adapter to the sockets of every instance.
+ * The adapter also carries session ends (disconnects) to every instance.
+ */
+export function createRealtime({ config, redis, logger }: RealtimeDeps): RealtimeServer {
+  const io: IoServer = new Server({ cors: { origin: [...config.corsOrigins] } });
+  const adapterPublisher = redisConnection(redis);
+  const adapterSubscriber = redisConnection(redis);
+  const relaySubscriber = redisConnection(redis);
+  for (const connection of [adapterPublisher, adapterSubscriber, relaySubscriber]) {
+    connection.on('error', (error: Error) => logger.warn({ err: error }, 'realtime redis connection error'));
+  }
+  io.adapter(createAdapter(adapterPublisher, adapterSubscriber, { key: 'business-dashboard:socket.io' }));
+  authenticate(io, config, redis);
   io.on('connection', (socket) => {
-    const userId = socket.data.user.sub;
-    void socket.join(userRoom(userId));
-    logger.debug({ userId, socketId: socket.id }, 'socket connected');
+    onConnection(socket);
+    logger.debug({ userId: socket.data.user.sub, socketId: socket.id }, 'socket connected');
   });
-  return io;
+
+  const send = (local: boolean, { event, payload, rooms, excludedRoles }: Delivery) => {
+    const target = (local ? io.local : io).to(rooms).except(excludedRoles);
+    (target as unknown as { emit(event: string, payload: unknown): void }).emit(event, payload);
+  };
+
+  relaySubscriber.on('message', (channel: string, message: string) => {
+    if (channel !== EVENTS_CHANNEL) return;
+    let envelope: EventEnvelope;
+    try {
+      envelope = JSON.parse(message) as EventEnvelope;
+    } catch {
+      logger.warn({ channel }, 'realtime: unreadable event on the events channel');
+      return;
+    }
+    const plan = planDelivery(envelope.event, envelope.payload, envelope.at);
+    if (plan.deliver) send(true, plan.delivery);
+    else logger.warn({ event: envelope.event, reason: plan.reason }, 'realtime: event not delivered');
+  });
+  relaySubscriber.subscribe(EVENTS_CHANNEL).catch((error: unknown) => {
+    logger.error({ err: error }, 'realtime: cannot subscribe to the events channel; worker events are not relayed');
+  });
+
+  return {
+    attach: (server) => void io.attach(server),
+    announce(event, payload) {
+      const plan = planDelivery(event, payload, new Date().toISOString());
+      if (plan.deliver) send(false, plan.delivery);
+      else logger.error({ event, reason: plan.reason }, 'realtime: announced event not delivered');
+    },
+    endSessions(sessionIds, reason) {
+      if (sessionIds.length === 0) return;
+      const rooms = sessionIds.map(sessionRoom);
+      (io.to(rooms) as unknown as { emit(event: string, payload: unknown): void }).emit(SESSION_ENDED_EVENT, {
+        reason,
+      });
+      io.in(rooms).disconnectSockets(true);
+    },
+    async close() {
+      relaySubscriber.disconnect();
+      // Disconnects every socket and closes the adapter (and the HTTP server, which server.ts has already closed).
+      await io.close();
+      adapterSubscriber.disconnect();
+      adapterPublisher.disconnect();
+    },
+  };
 }

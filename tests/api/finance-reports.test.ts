@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import pino from 'pino';
 import type { AppDeps } from '../../api/deps.js';
+import type { RealtimeServer } from '../../api/realtime/io.js';
 import { todayUtc } from '../../api/routes/finances/ranges.js';
 import { computeReport, type ComputeReport } from '../../api/routes/finances/reports.js';
 import { financesRouter } from '../../api/routes/finances/router.js';
@@ -9,6 +10,7 @@ import { invalidateDashboard } from '../../db/dashboard-generation.js';
 import { Client, Expense, Invoice, Job, Payment } from '../../db/entities/index.js';
 import { createTestUser, expectError, login, startTestApi, type Reply, type TestApi } from '../support/api.js';
 import { getHarness } from '../support/harness.js';
+import { detachedRealtime } from '../support/realtime.js';
 
 /*
  * Reports aggregate over every row, so this file's rows live in a year of their own, drawn at random (no other test
@@ -20,6 +22,7 @@ const day = (monthDay: string) => `${Y}-${monthDay}`;
 describe('/api/finances/reports (real PostgreSQL and Redis)', function () {
   this.timeout(120_000);
   let api: TestApi;
+  let realtime: RealtimeServer | undefined;
   let admin: string;
   let viewer: string;
   let user: string;
@@ -44,12 +47,14 @@ describe('/api/finances/reports (real PostgreSQL and Redis)', function () {
 
   before(async () => {
     const harness = getHarness();
+    realtime = detachedRealtime();
     const deps: AppDeps = {
       config: harness.config,
       orm: harness.orm,
       redis: harness.redis,
       temporal: { client: harness.temporalClient, connection: harness.temporalConnection },
       logger: pino({ level: 'silent' }),
+      realtime,
     };
     // A second copy of the finance routes whose report computations the test counts.
     api = await startTestApi({
@@ -186,6 +191,7 @@ describe('/api/finances/reports (real PostgreSQL and Redis)', function () {
   });
 
   after(async () => {
+    await realtime?.close();
     await api?.close();
   });
 

@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { validate, validated } from '../../api/validation.js';
 import type { Config } from '../../config/env.js';
 import { getHarness } from '../support/harness.js';
+import { detachedRealtime } from '../support/realtime.js';
 import { call, type Reply, expectError } from '../support/api.js';
 
 const ALLOWED_ORIGIN = 'https://dashboard.example';
@@ -130,12 +131,14 @@ describe('API gateway (real PostgreSQL, Redis and Temporal)', function () {
       await new Promise((resolve) => probe.close(resolve));
       const deadRedis = new Redis({ host: '127.0.0.1', port: deadPort, lazyConnect: true, maxRetriesPerRequest: null });
       deadRedis.on('error', () => undefined);
+      const realtime = detachedRealtime();
       const app = createApp({
         config,
         logger: pino({ level: 'silent' }),
         orm: harness.orm,
         redis: deadRedis,
         temporal: { client: harness.temporalClient, connection: harness.temporalConnection },
+        realtime,
       });
       const http: Server = createServer(app.callback());
       await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -153,6 +156,7 @@ describe('API gateway (real PostgreSQL, Redis and Temporal)', function () {
       } finally {
         http.close();
         deadRedis.disconnect();
+        await realtime.close();
       }
     });
   });

@@ -16,6 +16,7 @@ import { ConfigError, loadConfig, type Config } from '../../config/env.js';
 import { SecurityEvent } from '../../db/entities/index.js';
 import { freePort } from '../../scripts/services/ports.js';
 import { getHarness } from '../support/harness.js';
+import { detachedRealtime } from '../support/realtime.js';
 import { call, type Reply } from '../support/api.js';
 
 const ALLOWED_ORIGIN = 'https://dashboard.example';
@@ -434,6 +435,7 @@ describe('rate limits (real Redis, PostgreSQL and Temporal)', function () {
         maxRetriesPerRequest: 1,
       });
       deadRedis.on('error', () => undefined);
+      const realtime = detachedRealtime();
       const logs = capturingLogger();
       const app = createApp(
         {
@@ -442,6 +444,7 @@ describe('rate limits (real Redis, PostgreSQL and Temporal)', function () {
           orm: harness.orm,
           redis: deadRedis,
           temporal: { client: harness.temporalClient, connection: harness.temporalConnection },
+          realtime,
         },
         { extraRouters: [testRouter()] },
       );
@@ -455,6 +458,7 @@ describe('rate limits (real Redis, PostgreSQL and Temporal)', function () {
       } finally {
         http.close();
         deadRedis.disconnect();
+        await realtime.close();
       }
     });
   });

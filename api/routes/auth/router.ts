@@ -24,7 +24,7 @@ function sessionClaims(ctx: Context) {
 
 /** /api/auth: sign in, rotate, sign out, who am I, change my password. */
 export function authRouter(deps: AppDeps): Router {
-  const sessions = new SessionService(deps.orm, deps.config, deps.redis);
+  const sessions = new SessionService(deps.orm, deps.config, deps.redis, deps.realtime);
   const router = new Router({ prefix: '/api/auth' });
 
   router.post('/login', validate({ body: loginBody }), async (ctx) => {

@@ -1,6 +1,7 @@
 import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { invalidateDashboard } from '../../../db/dashboard-generation.js';
+import { announceClientChange } from '../../realtime/record-events.js';
 import { Client, Invoice } from '../../../db/entities/index.js';
 import {
   clientListWhere,
@@ -51,6 +52,7 @@ export function clientHandlers(deps: AppDeps) {
 
   async function answerSaved(ctx: Context, client: Client, status: number) {
     await invalidateDashboard(redis, { scope: 'clients', id: client.id });
+    announceClientChange(deps.realtime, client, status === 201 ? 'created' : 'updated');
     const writeBack = await startWriteBack(deps, 'client', client.id);
     setVersionTag(ctx, client.version);
     ctx.status = status;
@@ -125,6 +127,7 @@ export function clientHandlers(deps: AppDeps) {
       if (!('row' in outcome)) throw refusalError(outcome, 'client', precondition);
       await invalidateDashboard(redis, { scope: 'clients', id });
       if (outcome.row.deletedJobIds.length > 0) await invalidateDashboard(redis, { scope: 'jobs' });
+      announceClientChange(deps.realtime, outcome.row.client, 'deleted');
       ctx.status = 204;
     },
 

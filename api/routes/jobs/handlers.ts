@@ -20,6 +20,7 @@ import { deny, principalOf } from '../../auth/access.js';
 import { canChangeJob } from '../../auth/permissions.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
+import { announceJobChange, type JobChange } from '../../realtime/record-events.js';
 import { validated, type ValidationIssue } from '../../validation.js';
 import { preconditionOf, refusalError, setVersionTag, type Precondition } from '../clients/preconditions.js';
 import { startWriteBack } from '../clients/write-back.js';
@@ -90,9 +91,10 @@ export function jobHandlers(deps: AppDeps) {
     throw refusalError(refusal, 'job', precondition);
   }
 
-  async function answerSaved(ctx: Context, job: Job, status: number, writeBack: boolean) {
+  async function answerSaved(ctx: Context, job: Job, status: number, change: JobChange) {
     await invalidateDashboard(redis, { scope: 'jobs', id: job.id });
-    const started = writeBack ? await startWriteBack(deps, 'job', job.id) : null;
+    announceJobChange(deps.realtime, job, change);
+    const started = change === 'status' ? null : await startWriteBack(deps, 'job', job.id);
     setVersionTag(ctx, job.version);
     ctx.status = status;
     ctx.body = { ...presentJob(job), writeBack: started };
@@ -111,7 +113,7 @@ export function jobHandlers(deps: AppDeps) {
       const status = body.status ?? (fields.scheduledStart ? 'scheduled' : 'unscheduled');
       const job = await createJobRow(em, fields, status);
       ctx.set('Location', `/api/jobs/${job.id}`);
-      await answerSaved(ctx, job, 201, true);
+      await answerSaved(ctx, job, 201, 'created');
     },
 
     async show(ctx: Context) {
@@ -133,7 +135,7 @@ export function jobHandlers(deps: AppDeps) {
       await checkFields(em, fields);
       const outcome = await replaceJob(em, id, fields, precondition.version, changeRule(ctx));
       if (!('row' in outcome)) return refuse(ctx, outcome, precondition);
-      await answerSaved(ctx, outcome.row, 200, true);
+      await answerSaved(ctx, outcome.row, 200, 'updated');
     },
 
     /** Jobber derives a job's status itself (jobEdit takes none), so a status change is not written back. */
@@ -145,7 +147,7 @@ export function jobHandlers(deps: AppDeps) {
       if (!('row' in outcome)) return refuse(ctx, outcome, precondition);
       const { job, changed } = outcome.row;
       if (changed) {
-        await answerSaved(ctx, job, 200, false);
+        await answerSaved(ctx, job, 200, 'status');
         return;
       }
       setVersionTag(ctx, job.version);
@@ -159,6 +161,7 @@ export function jobHandlers(deps: AppDeps) {
       const outcome = await softDeleteJob(orm.em.fork(), id, precondition.version, changeRule(ctx), new Date());
       if (!('row' in outcome)) return refuse(ctx, outcome, precondition);
       await invalidateDashboard(redis, { scope: 'jobs', id });
+      announceJobChange(deps.realtime, outcome.row, 'deleted');
       ctx.status = 204;
     },
 
@@ -169,6 +172,7 @@ export function jobHandlers(deps: AppDeps) {
       const outcome = await addJobNote(orm.em.fork(), id, { body, authorId }, changeRule(ctx));
       if (!('row' in outcome)) return refuse(ctx, outcome, { version: undefined, via: 'none' });
       await invalidateDashboard(redis, { scope: 'jobs', id });
+      announceJobChange(deps.realtime, outcome.row.job.unwrap(), 'note');
       ctx.status = 201;
       ctx.body = presentNote(outcome.row);
     },

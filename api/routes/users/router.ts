@@ -11,7 +11,7 @@ import { createUserBody, listUsersQuery, setPasswordBody, updateUserBody, userId
  * name (the per-user rule is checked in the handlers).
  */
 export function usersRouter(deps: AppDeps): Router {
-  const handlers = userHandlers(deps, new SessionService(deps.orm, deps.config, deps.redis));
+  const handlers = userHandlers(deps, new SessionService(deps.orm, deps.config, deps.redis, deps.realtime));
   const admin = requirePermission(deps.orm, 'users:manage');
   const router = new Router({ prefix: '/api/users' });
   router.get('/', admin, validate({ query: listUsersQuery }), handlers.list);

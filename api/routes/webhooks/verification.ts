@@ -3,8 +3,10 @@ import type { ConnectionSecrets } from '../../../activities/vendor-clients.js';
 import { createCredentialsCipher, CredentialsUnreadableError } from '../../../db/credentials-cipher.js';
 import type { ConnectionStatus, Vendor, WebhookSender } from '../../../db/entities/enums.js';
 import { recordSecurityEvent } from '../../../db/repositories/security-events.js';
+import { announceSecurityEvent } from '../../realtime/security-alerts.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
+import { noteWebhookOutcome } from '../../metrics/webhook-outcomes.js';
 
 /**
  * What a receiver's signature check hands to its handler (which runs after input validation), per request. A
@@ -92,7 +94,8 @@ export function webhookKeys(deps: AppDeps): (vendor: Vendor, externalAccountId?:
 
 /**
  * Refuses a webhook whose signature is missing or wrong: a critical security event (someone is posting to our
- * receiver without the vendor's key), then 401. The reason stays in the event; the caller learns nothing more.
+ * receiver without the vendor's key), then 401. The reason stays in the event and in the delivery's metric
+ * outcome; the caller learns nothing more.
  */
 export async function refuseWebhook(
   deps: AppDeps,
@@ -100,11 +103,14 @@ export async function refuseWebhook(
   vendor: WebhookSender,
   reason: string,
 ): Promise<never> {
-  await recordSecurityEvent(deps.orm.em.fork(), {
-    type: 'webhook_signature_invalid',
+  noteWebhookOutcome(ctx, { outcome: reason });
+  const event = {
+    type: 'webhook_signature_invalid' as const,
     ip: ctx.ip,
     userAgent: ctx.get('User-Agent') || null,
     details: { vendor, reason, path: ctx.path },
-  });
+  };
+  await recordSecurityEvent(deps.orm.em.fork(), event);
+  announceSecurityEvent(deps.realtime, event);
   throw new AppError('webhook_signature_invalid', 401, 'Missing or invalid webhook signature');
 }
