@@ -89,7 +89,7 @@ export const REALTIME_EVENTS = {
   'sync.completed': {
     description: 'A sync pass finished; the totals of what it stored.',
     payload: payload(
-      { ...syncIdentity, created: count, updated: count, unchanged: count, deleted: count, fetched: count },
+      { ...syncIdentity, fetched: count, inserted: count, updated: count, merged: count, deleted: count },
       syncRequired,
     ),
     audience: (p) => ({ permission: 'syncs:read', toRoles: true, rooms: roomsOf(syncRoomOf(p)) }),

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '../../api/auth/tokens.js';
+import { REALTIME_EVENTS } from '../../api/realtime/catalogue.js';
 import { MAX_SUBSCRIPTIONS_PER_SOCKET } from '../../api/realtime/subscriptions.js';
 import { publishEvent } from '../../db/event-channel.js';
 import { createTestUser, login, startTestApi, type TestApi, type TestUser } from '../support/api.js';
@@ -76,7 +79,7 @@ describe('realtime events over socket.io (real Redis relay, rooms and adapter)',
       connectionId,
       resource: 'jobs',
       mode: 'full',
-      created: 3,
+      inserted: 3,
     });
     await settle(a, u, v);
 
@@ -88,7 +91,7 @@ describe('realtime events over socket.io (real Redis relay, rooms and adapter)',
     }
     for (const socket of [a, u, v]) {
       const [completed] = socket.seen('sync.completed');
-      expect(completed?.payload).to.include({ connectionId, created: 3 });
+      expect(completed?.payload).to.include({ connectionId, inserted: 3 });
       expect(completed?.payload.at).to.be.a('string');
     }
   });
@@ -220,5 +223,28 @@ describe('realtime events over socket.io (real Redis relay, rooms and adapter)',
     const disconnected = new Promise<string>((resolve) => socket.socket.once('disconnect', resolve));
     expect((await socket.waitFor('session.ended', undefined, 5000)).payload).to.deep.equal({ reason: 'expired' });
     expect(await disconnected).to.equal('io server disconnect');
+  });
+
+  it("keeps the README's event catalogue equal to the events the server delivers, with their required fields", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Realtime (socket.io)'),
+      readme.indexOf('\n## ', readme.indexOf('## Realtime') + 3),
+    );
+    const rows = section.split('\n').filter((line) => /^\| `[a-z]+\.[a-z]+`/.test(line));
+    const documented = Object.fromEntries(
+      rows.map((row) => {
+        const cells = row.split('|').map((cell) => cell.trim());
+        const required = [...(cells[3] ?? '').matchAll(/`([A-Za-z]+)`/g)].map((match) => match[1]);
+        return [cells[1]!.replaceAll('`', ''), required];
+      }),
+    );
+    const served = Object.fromEntries(
+      Object.entries(REALTIME_EVENTS).map(([name, definition]) => [
+        name,
+        (definition.payload.required as string[]).filter((field) => field !== 'at'),
+      ]),
+    );
+    expect(documented).to.deep.equal(served);
   });
 });
