@@ -198,4 +198,25 @@ describe('two API instances and two workers on one PostgreSQL, Redis and Tempora
       expect(socket.seen('sync.completed', ofThisSync)).to.have.length(1);
     }
   });
+
+  it('SIGTERM of an API instance closes its sockets and exits 0, while the other instance serves on', async () => {
+    const [a, b] = apis as [ApiProcess, ApiProcess];
+    const admin = await createTestUser('admin');
+    const token = tokenFor(admin.id, 'admin');
+    const [onA, onB] = [await connect(a, token), await connect(b, token)];
+    const closed = new Promise<string>((resolve) => onA.socket.once('disconnect', resolve));
+    expect(await a.stop(), 'exit code').to.equal(0);
+    expect(await closed).to.be.oneOf(['io server disconnect', 'transport close']);
+    expect(
+      await fetch(`${a.base}/healthz`).then(
+        () => 'answered',
+        () => 'refused',
+      ),
+    ).to.equal('refused');
+
+    const marker = randomUUID();
+    await publishEvent(getHarness().redis, 'dashboard.invalidated', { scope: 'marker', id: marker, generation: 0 });
+    await onB.waitFor('dashboard.invalidated', (p) => p.id === marker);
+    expect((await fetch(`${b.base}/healthz`)).status).to.equal(200);
+  });
 });
