@@ -48,7 +48,7 @@ export async function loadConnection(em: EntityManager, connectionId: string): P
 
 /** A connection's decrypted secrets and a token source that refreshes through the database (connection-tokens.ts). */
 export function connectionAccess(
-  { orm, credentials, vendors }: Pick<ActivityDeps, 'orm' | 'credentials' | 'vendors'>,
+  { orm, credentials, vendors, events }: Pick<ActivityDeps, 'orm' | 'credentials' | 'vendors' | 'events'>,
   connection: VendorConnection,
   onRefresh: (outcome: RefreshOutcome) => Promise<void>,
 ): { secrets: ConnectionSecrets; tokens: TokenSource } {
@@ -65,14 +65,30 @@ export function connectionAccess(
     cipher: credentials,
     connectionId: connection.id,
     refresher: vendors.refresher(connection, secrets),
-    onRefresh,
+    onRefresh: async (outcome) => {
+      // The one refresh the vendor refused (the others wait on its lock) tells the admins at once.
+      if (outcome.kind === 'revoked') {
+        await events.publish('alert.created', {
+          kind: 'connection',
+          type: 'needs_reauth',
+          severity: 'critical',
+          title: `The ${connection.vendor} connection must be authorized again`,
+          subject: {
+            connectionId: connection.id,
+            vendor: connection.vendor,
+            displayName: connection.displayName ?? null,
+          },
+        });
+      }
+      await onRefresh(outcome);
+    },
   });
   return { secrets, tokens };
 }
 
 /** The sync client of a connection, refreshing its tokens through the database. */
 export function connectionClient(
-  deps: Pick<ActivityDeps, 'orm' | 'credentials' | 'vendors'>,
+  deps: Pick<ActivityDeps, 'orm' | 'credentials' | 'vendors' | 'events'>,
   connection: VendorConnection,
   onRefresh: (outcome: RefreshOutcome) => Promise<void>,
 ): ServiceClient {

@@ -17,6 +17,7 @@ import {
   type SyncMode,
   type SyncStep,
 } from './sync-context.js';
+import { countPageFailure, countStoredRecords } from './sync-metrics.js';
 import { vendorStep } from './vendor-failures.js';
 
 export interface SyncPagesInput {
@@ -93,6 +94,7 @@ export function createPageSync({ orm, credentials, events, vendors, redis }: Act
     } catch (error) {
       const failure = error instanceof ApplicationFailure ? error : null;
       const { attempt } = Context.current().info;
+      countPageFailure(step.service, step.resourceType, failure?.type ?? 'unknown');
       await recordSyncStep(orm.em.fork(), {
         ...step,
         activityId: `${step.activityId}:attempt:${attempt}:page:${page}`,
@@ -159,6 +161,7 @@ export function createPageSync({ orm, credentials, events, vendors, redis }: Act
       });
       return metadata;
     });
+    countStoredRecords(connection.vendor, input.resource, stored);
     await events.publish('sync.progress', {
       connectionId: input.connectionId,
       resource: input.resource,
@@ -192,7 +195,7 @@ export function createPageSync({ orm, credentials, events, vendors, redis }: Act
           metadata: { ...outcome },
         });
       };
-      const client = connectionClient({ orm, credentials, vendors }, connection, logRefresh);
+      const client = connectionClient({ orm, credentials, vendors, events }, connection, logRefresh);
       const result: SyncPagesResult = {
         ...emptyCounts(),
         pages: 0,

@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import type { SyncResource } from '../integrations/core/records.js';
 import { invalidateDashboard } from '../db/dashboard-generation.js';
 import { VendorConnection } from '../db/entities/vendor-connection.js';
@@ -6,6 +7,7 @@ import { reconcileDeletions } from '../db/repositories/vendor-records.js';
 import type { PassRequest } from '../workflows/sync-signals.js';
 import type { ActivityDeps } from './deps.js';
 import { connectionClient, FULL_LISTING_VIA_CHANGES, loadConnection, stepOf, type SyncMode } from './sync-context.js';
+import { countSyncEnding } from './sync-metrics.js';
 import { changedRecords, createPageSync, type SyncCounts } from './sync-pages.js';
 import { vendorStep } from './vendor-failures.js';
 
@@ -28,7 +30,11 @@ export interface FinishSyncInput {
   totals: SyncCounts;
 }
 
-/** The steps of a sync: begin (checkpoint), pages (sync-pages.ts), finish (deletions, checkpoint), fail. */
+/**
+ * The steps of a sync: begin (checkpoint), pages (sync-pages.ts), finish (deletions, checkpoint), fail. Each logs
+ * one line through the activity logger, which adds the workflow id, run id and activity: with the API's
+ * "workflow started" line, that follows one sync from the request that asked for it to its end.
+ */
 export function createSyncActivities(deps: ActivityDeps) {
   const { orm, events, redis } = deps;
   return {
@@ -62,6 +68,7 @@ export function createSyncActivities(deps: ActivityDeps) {
         metadata: { checkpoint, ...(input.requests?.length ? { requests: input.requests } : {}) },
       });
       await events.publish('sync.progress', { ...input, phase: 'started', workflowId: step.workflowId });
+      log.info('sync started', { vendor: connection.vendor, resource: input.resource, mode: input.mode });
       return { vendor: connection.vendor, checkpoint, startedAt };
     },
 
@@ -100,6 +107,14 @@ export function createSyncActivities(deps: ActivityDeps) {
         ...input.totals,
         deleted: input.totals.deleted + deleted,
       });
+      countSyncEnding(connection.vendor, input.resource, 'completed');
+      log.info('sync completed', {
+        vendor: connection.vendor,
+        resource: input.resource,
+        mode: input.mode,
+        ...input.totals,
+        reconciledDeletions: deleted,
+      });
       return { deleted };
     },
 
@@ -125,6 +140,29 @@ export function createSyncActivities(deps: ActivityDeps) {
       // The summary's sync health shows the latest failure.
       await invalidateDashboard(redis, { scope: 'sync', id: step.workflowId });
       await events.publish('sync.failed', { ...input, workflowId: step.workflowId });
+      // As in GET /api/dashboard/alerts: a failure needs attention, a cancellation was asked for.
+      if (!input.cancelled) {
+        await events.publish('alert.created', {
+          kind: 'sync',
+          type: 'sync_failed',
+          severity: 'warning',
+          title: `${step.service} ${input.resource} sync failing`,
+          subject: {
+            connectionId: input.connectionId,
+            vendor: step.service,
+            resource: input.resource,
+            workflowId: step.workflowId,
+          },
+          error: input.error,
+        });
+      }
+      countSyncEnding(step.service, input.resource, ending);
+      log.warn(`sync ${ending}`, {
+        vendor: step.service,
+        resource: input.resource,
+        mode: input.mode,
+        reason: input.error,
+      });
     },
   };
 }

@@ -10,6 +10,9 @@ import { jsonBody } from './middleware/body.js';
 import { jsonResponse } from './middleware/json-response.js';
 import { clientIp } from './middleware/client-ip.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
+import { createApiMetrics } from './metrics/api-metrics.js';
+import { observeRequests, routeTemplates } from './metrics/http-metrics.js';
+import { metricsRouter } from './metrics/router.js';
 import { rateLimit, rateLimitSettings, type RateLimitOverrides } from './middleware/rate-limit.js';
 import { REQUEST_ID_HEADER, requestId } from './middleware/request-id.js';
 import { requestLogger } from './middleware/request-logger.js';
@@ -51,9 +54,13 @@ function corsFor(allowed: readonly string[]): Koa.Middleware {
 export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
   const { config, logger } = deps;
   const app = new Koa();
+  const metrics = createApiMetrics(deps);
   const router = createRouter(deps, options.extraRouters);
+  // Beside the API's routes rather than among them: Prometheus text for scrapers, not part of the OpenAPI document.
+  const scrape = metricsRouter(metrics, config.metricsToken);
 
   app.use(requestId());
+  app.use(observeRequests(metrics, routeTemplates(router)));
   app.use(clientIp(config.trustedProxies));
   app.use(errorHandler(logger));
   app.use(corsFor(config.corsOrigins));
@@ -63,7 +70,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Koa {
   app.use(jsonResponse());
   app.use(jsonBody(config.bodyLimit));
   app.use(authenticate(deps));
-  app.use(rateLimit(deps, rateLimitSettings(options.rateLimits)));
+  app.use(
+    rateLimit(deps, rateLimitSettings(options.rateLimits), (limiter) => metrics.rateLimitRejections.inc({ limiter })),
+  );
+  app.use(scrape.routes());
   app.use(router.routes());
   app.use(
     router.allowedMethods({

@@ -44,6 +44,14 @@ export interface Config {
    * receiver rebuilds that URL from this; the worker gives it to Twilio as the StatusCallback.
    */
   readonly publicBaseUrl: string;
+  /** Bearer token `/metrics` asks for; absent, `/metrics` is public (as `/healthz` is). */
+  readonly metricsToken?: string;
+  readonly worker: {
+    /** `host:port` of the worker's Prometheus exporter (Temporal SDK metrics); absent when WORKER_METRICS_PORT=off. */
+    readonly metricsAddress?: string;
+    /** How long a stopping worker lets running activities finish before it cancels them (they retry elsewhere). */
+    readonly shutdownGraceMs: number;
+  };
 }
 
 interface RawEnv {
@@ -67,6 +75,10 @@ interface RawEnv {
   TLS_KEY_FILE?: string;
   AUTH_REFRESH_REUSE_GRACE_SECONDS: number;
   PUBLIC_BASE_URL?: string;
+  METRICS_TOKEN?: string;
+  WORKER_METRICS_PORT: string;
+  WORKER_METRICS_HOST: string;
+  WORKER_SHUTDOWN_GRACE_SECONDS: number;
 }
 
 const schema = {
@@ -97,6 +109,11 @@ const schema = {
     AUTH_REFRESH_REUSE_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 60, default: 5 },
     // An origin only: the receivers and the worker append the webhook paths themselves.
     PUBLIC_BASE_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+/?$' },
+    // Sent in a header: printable ASCII without spaces, and long enough not to be guessed.
+    METRICS_TOKEN: { type: 'string', pattern: '^[\\x21-\\x7e]{16,512}$' },
+    WORKER_METRICS_PORT: { type: 'string', pattern: '^(off|[0-9]{1,5})$', default: '9464' },
+    WORKER_METRICS_HOST: { type: 'string', pattern: '^[0-9A-Za-z.:\\-\\[\\]]+$', default: '127.0.0.1' },
+    WORKER_SHUTDOWN_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 3600, default: 10 },
   },
   required: ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'CREDENTIALS_KEY'],
   dependencies: { TLS_CERT_FILE: ['TLS_KEY_FILE'], TLS_KEY_FILE: ['TLS_CERT_FILE'] },
@@ -125,9 +142,22 @@ function publicBaseUrlOf(parsed: RawEnv): string {
   return `${scheme}://127.0.0.1:${parsed.PORT}`;
 }
 
+/**
+ * Where the worker's Prometheus exporter binds, or undefined when switched off. Port 0 is refused: the SDK would
+ * pick a port nobody could learn. An IPv6 host is bracketed, as the exporter's `host:port` syntax needs.
+ */
+function workerMetricsAddressOf(parsed: RawEnv): string | undefined {
+  if (parsed.WORKER_METRICS_PORT === 'off') return undefined;
+  const port = Number(parsed.WORKER_METRICS_PORT);
+  if (port < 1 || port > 65535) throw new ConfigError(['WORKER_METRICS_PORT must be a port (1-65535) or off']);
+  const host = parsed.WORKER_METRICS_HOST;
+  return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+}
+
 /** Reads the variables the schema knows from `env`, applies defaults and checks every one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = parseEnv(env);
+  const workerMetricsAddress = workerMetricsAddressOf(parsed);
   return Object.freeze({
     nodeEnv: parsed.NODE_ENV,
     host: parsed.HOST,
@@ -155,5 +185,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: Object.freeze({ refreshReuseGraceSeconds: parsed.AUTH_REFRESH_REUSE_GRACE_SECONDS }),
     oauthApps: loadOAuthApps(env),
     publicBaseUrl: publicBaseUrlOf(parsed),
+    ...(parsed.METRICS_TOKEN ? { metricsToken: parsed.METRICS_TOKEN } : {}),
+    worker: Object.freeze({
+      ...(workerMetricsAddress !== undefined ? { metricsAddress: workerMetricsAddress } : {}),
+      shutdownGraceMs: parsed.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    }),
   });
 }

@@ -35,8 +35,11 @@ export function rateLimitSettings(overrides: RateLimitOverrides = {}): RateLimit
   };
 }
 
-/** Probes must keep answering under load, or an orchestrator would restart a healthy process. */
-const EXEMPT_PATHS = new Set(['/healthz', '/readyz']);
+/**
+ * Probes must keep answering under load, or an orchestrator would restart a healthy process; a scraper refused now
+ * and then would leave gaps exactly when the graphs matter (its database read is cached: api/metrics/sync-gauges.ts).
+ */
+const EXEMPT_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 /** Login and refresh have a budget each, so a burst of page loads refreshing tokens does not eat the logins. */
 const AUTH_ENDPOINTS = new Map([
   ['/api/auth/login', 'login'],
@@ -162,9 +165,13 @@ function rateLimitHeaders(count: Count): Record<string, string> {
  * per key and window.
  *
  * When Redis fails the request goes through (logged): a limiter outage should not take the whole API down with
- * it; /readyz already reports Redis as down.
+ * it; /readyz already reports Redis as down. `onRefused` hears of every refusal (the rejections counter).
  */
-export function rateLimit(deps: Pick<AppDeps, 'redis' | 'orm' | 'logger'>, settings: RateLimitSettings): Middleware {
+export function rateLimit(
+  deps: Pick<AppDeps, 'redis' | 'orm' | 'logger'>,
+  settings: RateLimitSettings,
+  onRefused: (limit: LimitName) => void = () => undefined,
+): Middleware {
   const limiters = new Map(
     Object.entries(settings).map(([name, options]) => [
       name as LimitName,
@@ -224,6 +231,7 @@ export function rateLimit(deps: Pick<AppDeps, 'redis' | 'orm' | 'logger'>, setti
     if (shown) ctx.set(rateLimitHeaders(shown));
     const refused = counts.find((count) => !count.allowed);
     if (refused && shown) {
+      onRefused(refused.bucket.limit);
       await report(ctx, refused);
       const error = new AppError('rate_limited', 429, `Too many requests; retry in ${shown.resetSeconds} s`);
       error.headers = { ...rateLimitHeaders(shown), 'Retry-After': String(shown.resetSeconds) };

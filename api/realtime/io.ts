@@ -146,8 +146,12 @@ export function createRealtime({ config, redis, logger }: RealtimeDeps): Realtim
     logger.error({ err: error }, 'realtime: cannot subscribe to the events channel; worker events are not relayed');
   });
 
+  let attached = false;
   return {
-    attach: (server) => void io.attach(server),
+    attach(server) {
+      io.attach(server);
+      attached = true;
+    },
     announce(event, payload) {
       const plan = planDelivery(event, payload, new Date().toISOString());
       if (plan.deliver) send(false, plan.delivery);
@@ -164,7 +168,9 @@ export function createRealtime({ config, redis, logger }: RealtimeDeps): Realtim
     async close() {
       relaySubscriber.disconnect();
       // Disconnects every socket and closes the adapter (and the HTTP server, which server.ts has already closed).
-      await io.close();
+      // A server never attached has no engine for io.close() to stop: only its adapter is closed.
+      if (attached) await io.close();
+      else await io.of('/').adapter.close();
       adapterSubscriber.disconnect();
       adapterPublisher.disconnect();
     },

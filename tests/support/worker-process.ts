@@ -5,11 +5,21 @@ import { getHarness } from './harness.js';
 
 const workerMain = fileURLToPath(new URL('../../worker/main.js', import.meta.url));
 
+export interface WorkerProcessOptions {
+  /** Pipe the worker's stdout and stderr to the test (`child.stdout`) instead of dropping them. */
+  readonly captureOutput?: boolean;
+}
+
 /**
  * The real worker entry point (`npm start` runs the same) as a child process polling `taskQueue`, so a test can
- * kill it with SIGKILL the way a crashed machine would die.
+ * kill it with SIGKILL the way a crashed machine would die. Its Prometheus exporter is off unless `env` gives it a
+ * port (WORKER_METRICS_PORT): several test workers run at once and would fight over the default one.
  */
-export function spawnWorkerProcess(taskQueue: string, env: Record<string, string> = {}): ChildProcess {
+export function spawnWorkerProcess(
+  taskQueue: string,
+  env: Record<string, string> = {},
+  options: WorkerProcessOptions = {},
+): ChildProcess {
   const { config, databaseUrl, redisUrl, temporalAddress } = getHarness();
   return spawn(process.execPath, [...WORKER_NODE_FLAGS, workerMain], {
     env: {
@@ -22,10 +32,11 @@ export function spawnWorkerProcess(taskQueue: string, env: Record<string, string
       JWT_SECRET: config.jwt.secret,
       CREDENTIALS_KEY: config.credentialsKey,
       LOG_LEVEL: 'silent',
+      WORKER_METRICS_PORT: 'off',
       ...env,
     },
-    // The worker's own logs (bundling, shutdown) would drown the test report.
-    stdio: 'ignore',
+    // The worker's own logs (bundling, shutdown) would drown the test report, unless the test reads them.
+    stdio: options.captureOutput ? ['ignore', 'pipe', 'pipe'] : 'ignore',
   });
 }
 

@@ -5,6 +5,7 @@ import { createQuickbooksSimulator } from '../../sandbox/vendors/quickbooks/inde
 import { searchAttributes } from '../../temporal/search-attribute-keys.js';
 import { requestSyncPass, startSync } from '../../temporal/workflow-starters.js';
 import { syncProgressQuery } from '../../workflows/sync-signals.js';
+import { listenToEventChannel } from '../support/event-channel.js';
 import { getHarness } from '../support/harness.js';
 import { startSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
 
@@ -113,7 +114,8 @@ describe('syncConnection workflow (real Temporal, PostgreSQL and Redis; vendors 
     expect(started.metadata?.requests).to.deep.equal([{ reason: 'webhook', externalIds: ['Q1'] }]);
   });
 
-  it('fails a sync whose connection was revoked without retrying, and marks it needs_reauth', async () => {
+  it('fails a sync whose connection was revoked without retrying, marks it needs_reauth and alerts', async () => {
+    const channel = await listenToEventChannel();
     fixture.running.simulators.get('jobber')!.authFault!('refresh_token_revoked');
     fixture.running.simulators.get('jobber')!.authFault!('token_expiry_now');
     let failure: unknown;
@@ -128,5 +130,15 @@ describe('syncConnection workflow (real Temporal, PostgreSQL and Redis; vendors 
     expect(connection.status).to.equal('needs_reauth');
     const failed = await em.find(SyncLog, { connection: fixture.connections.jobber!.id, step: 'failed' });
     expect(failed.length).to.equal(1);
+    try {
+      const alert = await channel.waitFor('alert.created', (payload) => payload.type === 'needs_reauth');
+      expect(alert.payload).to.deep.include({ kind: 'connection', severity: 'critical' });
+      expect(alert.payload.subject).to.deep.include({ connectionId: connection.id, vendor: 'jobber' });
+      const syncAlert = await channel.waitFor('alert.created', (payload) => payload.type === 'sync_failed');
+      expect(syncAlert.payload).to.deep.include({ kind: 'sync', severity: 'warning' });
+      expect(syncAlert.payload.subject).to.deep.include({ connectionId: connection.id, resource: 'quotes' });
+    } finally {
+      channel.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
 } from '../../../db/repositories/webhook-events.js';
 import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
+import { noteWebhookOutcome } from '../../metrics/webhook-outcomes.js';
 
 /** One event of a verified, validated delivery, and how to hand it to its workflow(s). */
 export interface IncomingEvent {
@@ -89,7 +90,10 @@ export async function takeWebhookEvents(
     }),
   );
   await markWebhookEventsHandedOff(em, handedOff);
+  const duplicates = unique.length - claimed.length + (events.length - unique.length);
+  const counts = { accepted: handedOff.length, duplicates, failed: failed.length };
   if (failed.length > 0) {
+    noteWebhookOutcome(ctx, { outcome: 'handoff_failed', ...counts });
     const first = failed[0]!.error;
     const reason = first instanceof Error ? first.message : String(first);
     await markWebhookEventsFailed(
@@ -105,5 +109,7 @@ export async function takeWebhookEvents(
     error.headers = { 'Retry-After': '10' };
     throw error;
   }
-  return { accepted: claimed.length, duplicates: unique.length - claimed.length + (events.length - unique.length) };
+  const outcome = claimed.length > 0 ? 'accepted' : duplicates > 0 ? 'duplicate' : 'empty';
+  noteWebhookOutcome(ctx, { outcome, ...counts });
+  return { accepted: claimed.length, duplicates };
 }

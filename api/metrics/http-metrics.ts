@@ -1,0 +1,54 @@
+import { performance } from 'node:perf_hooks';
+import type { Router, RouterContext } from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { ApiMetrics } from './api-metrics.js';
+import { deliveryOutcome, webhookSenderOf } from './webhook-outcomes.js';
+
+/** The `route` label of requests no route answers: one value, however many paths are tried. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The route template a request belongs to (`/api/clients/:id`), never its path. A request refused before routing
+ * (401, 429) is looked up in the route table, so it still counts against its route.
+ */
+export function routeTemplates(root: Router): (ctx: Context) => string {
+  return (ctx) => {
+    const matched = (ctx as unknown as RouterContext)._matchedRoute;
+    if (matched !== undefined) return String(matched);
+    const layer = root.match(ctx.path, ctx.method).pathAndMethod.find((candidate) => candidate.methods.length > 0);
+    return layer ? String(layer.path) : UNMATCHED_ROUTE;
+  };
+}
+
+function countWebhook(metrics: ApiMetrics, ctx: Context, source: string, status: number | 'aborted'): void {
+  const outcome = status === 'aborted' ? 'aborted' : deliveryOutcome(ctx, status);
+  metrics.webhookDeliveries.inc({ source, outcome });
+  const note = ctx.state.webhook;
+  if (note?.accepted) metrics.webhookEvents.inc({ source, outcome: 'accepted' }, note.accepted);
+  if (note?.duplicates) metrics.webhookEvents.inc({ source, outcome: 'duplicate' }, note.duplicates);
+  if (note?.failed) metrics.webhookEvents.inc({ source, outcome: 'handoff_failed' }, note.failed);
+}
+
+/**
+ * Observes every request once its response is sent (or the client went away), when the status is final: the error
+ * handler sits inside this middleware and renders errors on the way back up.
+ */
+export function observeRequests(metrics: ApiMetrics, routeOf: (ctx: Context) => string): Middleware {
+  return async (ctx, next) => {
+    const started = performance.now();
+    let observed = false;
+    const observe = (aborted: boolean): void => {
+      if (observed) return;
+      observed = true;
+      const route = routeOf(ctx);
+      const status = aborted ? 'aborted' : ctx.res.statusCode;
+      const seconds = (performance.now() - started) / 1000;
+      metrics.httpDuration.observe({ method: ctx.method, route, status: String(status) }, seconds);
+      const source = webhookSenderOf(route);
+      if (source) countWebhook(metrics, ctx, source, status);
+    };
+    ctx.res.once('finish', () => observe(false));
+    ctx.res.once('close', () => observe(!ctx.res.writableFinished));
+    await next();
+  };
+}
