@@ -98,7 +98,12 @@ async function main(): Promise<void> {
     await waitForApi(scheme, stackConfig.apiPort, logDir);
     // Only now: Slack checks a new Events URL with a url_verification request, which the API must be up to answer.
     if (sandboxUrl) await pointSandboxWebhooks(sandboxUrl, loadConfig(env).publicBaseUrl);
-    printBanner(stack, `${scheme}://localhost:${stackConfig.apiPort}`, stackConfig.dataDir, demoPassword, sandboxUrl);
+    const workerMetrics = loadConfig(env).worker.metricsAddress;
+    printBanner(stack, `${scheme}://localhost:${stackConfig.apiPort}`, stackConfig.dataDir, {
+      demoPassword,
+      sandboxUrl,
+      workerMetricsUrl: workerMetrics ? `http://${workerMetrics}/metrics` : undefined,
+    });
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     await shutdown(1);
@@ -198,14 +203,18 @@ function printBanner(
   stack: RunningStack,
   apiUrl: string,
   dataDir: string,
-  demoPassword?: string,
-  sandboxUrl?: string,
+  {
+    demoPassword,
+    sandboxUrl,
+    workerMetricsUrl,
+  }: { demoPassword?: string; sandboxUrl?: string; workerMetricsUrl?: string },
 ): void {
   const demo = demoPassword
     ? [`Demo users     ${DEMO_USERS.map((user) => user.email).join(', ')}  password: ${demoPassword}`]
     : [];
   const lines = [
     `API            ${apiUrl}  (health: /healthz, readiness: /readyz)`,
+    `Metrics        ${apiUrl}/metrics${workerMetricsUrl ? `  worker: ${workerMetricsUrl}` : ''}`,
     `Temporal       ${stack.temporalAddress}${stack.temporalUiUrl ? `  Web UI: ${stack.temporalUiUrl}` : ''}`,
     `PostgreSQL     ${redact(stack.databaseUrl)}`,
     `Redis          ${redact(stack.redisUrl)}`,

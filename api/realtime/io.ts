@@ -8,7 +8,7 @@ import type { Config } from '../../config/env.js';
 import { EVENTS_CHANNEL, type EventEnvelope } from '../../db/event-channel.js';
 import { accessRevocations } from '../auth/revocation.js';
 import { verifyAccessToken, type AccessTokenClaims } from '../auth/tokens.js';
-import type { RealtimeEventName } from './catalogue.js';
+import { isRealtimeEvent, type RealtimeEventName } from './catalogue.js';
 import { planDelivery, type Delivery } from './delivery.js';
 import { roleRoom, sessionRoom, userRoom } from './rooms.js';
 import { handleSubscriptions } from './subscriptions.js';
@@ -38,6 +38,14 @@ export interface Realtime {
   announce(event: RealtimeEventName, payload: Record<string, unknown>): void;
   /** Tells the sockets of these sessions their session ended, then disconnects them, on every instance. */
   endSessions(sessionIds: readonly string[], reason: 'logout' | 'revoked'): void;
+  /** This instance's sockets, and its events by outcome since start (for /metrics). */
+  stats(): RealtimeStats;
+}
+
+export interface RealtimeStats {
+  sockets: number;
+  /** `delivered`: sent to at least one room; `dropped`: unknown, malformed or without audience. */
+  events: Array<{ event: string; path: 'relay' | 'announce'; outcome: 'delivered' | 'dropped'; count: number }>;
 }
 
 export interface RealtimeServer extends Realtime {
@@ -124,6 +132,16 @@ export function createRealtime({ config, redis, logger }: RealtimeDeps): Realtim
     logger.debug({ userId: socket.data.user.sub, socketId: socket.id }, 'socket connected');
   });
 
+  const counts = new Map<string, RealtimeStats['events'][number]>();
+  const count = (event: string, path: 'relay' | 'announce', outcome: 'delivered' | 'dropped') => {
+    // Unknown names are counted under one label, so a stray publisher cannot add series.
+    const name = isRealtimeEvent(event) ? event : 'unknown';
+    const key = `${name}|${path}|${outcome}`;
+    const entry = counts.get(key) ?? { event: name, path, outcome, count: 0 };
+    entry.count += 1;
+    counts.set(key, entry);
+  };
+
   const send = (local: boolean, { event, payload, rooms, excludedRoles }: Delivery) => {
     const target = (local ? io.local : io).to(rooms).except(excludedRoles);
     (target as unknown as { emit(event: string, payload: unknown): void }).emit(event, payload);
@@ -139,6 +157,7 @@ export function createRealtime({ config, redis, logger }: RealtimeDeps): Realtim
       return;
     }
     const plan = planDelivery(envelope.event, envelope.payload, envelope.at);
+    count(String(envelope.event), 'relay', plan.deliver ? 'delivered' : 'dropped');
     if (plan.deliver) send(true, plan.delivery);
     else logger.warn({ event: envelope.event, reason: plan.reason }, 'realtime: event not delivered');
   });
@@ -154,6 +173,7 @@ export function createRealtime({ config, redis, logger }: RealtimeDeps): Realtim
     },
     announce(event, payload) {
       const plan = planDelivery(event, payload, new Date().toISOString());
+      count(event, 'announce', plan.deliver ? 'delivered' : 'dropped');
       if (plan.deliver) send(false, plan.delivery);
       else logger.error({ event, reason: plan.reason }, 'realtime: announced event not delivered');
     },
@@ -165,6 +185,7 @@ export function createRealtime({ config, redis, logger }: RealtimeDeps): Realtim
       });
       io.in(rooms).disconnectSockets(true);
     },
+    stats: () => ({ sockets: io.of('/').sockets.size, events: [...counts.values()].map((entry) => ({ ...entry })) }),
     async close() {
       relaySubscriber.disconnect();
       // Disconnects every socket and closes the adapter (and the HTTP server, which server.ts has already closed).

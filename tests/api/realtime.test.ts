@@ -8,6 +8,7 @@ import { MAX_SUBSCRIPTIONS_PER_SOCKET } from '../../api/realtime/subscriptions.j
 import { publishEvent } from '../../db/event-channel.js';
 import { createTestUser, login, startTestApi, type TestApi, type TestUser } from '../support/api.js';
 import { getHarness } from '../support/harness.js';
+import { parsePrometheus, valueOf, type Sample } from '../support/prometheus.js';
 import { catalogueViolation, connectRecordingSocket, type RecordingSocket } from '../support/sockets.js';
 
 describe('realtime events over socket.io (real Redis relay, rooms and adapter)', function () {
@@ -136,13 +137,26 @@ describe('realtime events over socket.io (real Redis relay, rooms and adapter)',
     if (!refused.ok) expect(refused.error.code).to.equal('too_many_subscriptions');
   });
 
-  it('delivers no unknown event and no payload that breaks its schema', async () => {
+  it('delivers no unknown event and no payload that breaks its schema, and counts both in /metrics', async () => {
     const socket = await connect(admin.token);
+    const scrape = async () => parsePrometheus((await api.call('/metrics')).text);
+    const before = await scrape();
+    const relayed = (samples: Sample[], event: string, outcome: string) =>
+      valueOf(samples, 'realtime_events_total', { event, path: 'relay', outcome });
     await publish('secrets.leaked', { password: 'x' });
     await publish('sync.completed', { resource: 'jobs' });
     await publish('alert.created', { kind: 'gossip', type: 'x', severity: 'info', title: 't' });
     await settle(socket);
     expect(socket.received.map((e) => e.event)).to.deep.equal(['dashboard.invalidated']);
+
+    const after = await scrape();
+    expect(relayed(after, 'unknown', 'dropped') - relayed(before, 'unknown', 'dropped')).to.equal(1);
+    expect(relayed(after, 'sync.completed', 'dropped') - relayed(before, 'sync.completed', 'dropped')).to.equal(1);
+    expect(relayed(after, 'alert.created', 'dropped') - relayed(before, 'alert.created', 'dropped')).to.equal(1);
+    expect(
+      relayed(after, 'dashboard.invalidated', 'delivered') - relayed(before, 'dashboard.invalidated', 'delivered'),
+    ).to.equal(1);
+    expect(valueOf(after, 'realtime_sockets')).to.be.at.least(1);
   });
 
   it("announces the API's client and job writes to the client's subscribers and the job's assignees", async () => {
