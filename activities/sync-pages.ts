@@ -17,6 +17,7 @@ import {
   type SyncMode,
   type SyncStep,
 } from './sync-context.js';
+import { announceSyncedRecords } from './sync-announcements.js';
 import { countPageFailure, countStoredRecords } from './sync-metrics.js';
 import { vendorStep } from './vendor-failures.js';
 
@@ -83,7 +84,8 @@ async function pagesStoredBefore(em: EntityManager, step: SyncStep): Promise<Sto
   return rows.map((row) => row.metadata as unknown as StoredPageMetadata).sort((a, b) => a.page - b.page);
 }
 
-export function createPageSync({ orm, credentials, events, vendors, redis }: ActivityDeps) {
+export function createPageSync(deps: ActivityDeps) {
+  const { orm, credentials, events, vendors, redis } = deps;
   /**
    * Runs a vendor call; when it fails, leaves a sync_log row saying why and whether Temporal will try again
    * (`retry`, with the vendor's delay when it gave one) or not (`page_failed`), then rethrows for Temporal.
@@ -135,7 +137,7 @@ export function createPageSync({ orm, credentials, events, vendors, redis }: Act
     );
     const deletedIds: string[] = 'deletedIds' in page ? (page.deletedIds as string[]) : [];
     const now = new Date();
-    const stored = await orm.em.fork().transactional(async (tx) => {
+    const committed = await orm.em.fork().transactional(async (tx) => {
       const result = await storeRecords(tx, connection.vendor, input.resource, page.items as never[], {
         connectionId: connection.id,
         syncedAt: now,
@@ -159,16 +161,25 @@ export function createPageSync({ orm, credentials, events, vendors, redis }: Act
         status: 'succeeded',
         metadata: { ...metadata, matches: result.decisions.filter((d) => d.matchedBy !== 'external_id') },
       });
-      return metadata;
+      return { metadata, decisions: result.decisions };
     });
+    const stored = committed.metadata;
     countStoredRecords(connection.vendor, input.resource, stored);
     await events.publish('sync.progress', {
       connectionId: input.connectionId,
       resource: input.resource,
       mode: input.mode,
       workflowId: step.workflowId,
+      phase: 'page',
       page: input.page,
       fetched: stored.fetched,
+    });
+    await announceSyncedRecords(deps, {
+      vendor: connection.vendor,
+      resource: input.resource,
+      mode: input.mode,
+      externalIds: (page.items as Array<{ externalId: string }>).map((item) => item.externalId),
+      decisions: committed.decisions,
     });
     return stored;
   }

@@ -130,6 +130,7 @@ export const REALTIME_EVENTS = {
         change: { enum: ['created', 'updated', 'status', 'note', 'deleted', 'calendar', 'document'] },
         status: { type: 'string' },
         version: { type: 'integer' },
+        source: { enum: ['api', 'sync', 'worker'] },
       },
       ['id', 'change'],
     ),
@@ -143,13 +144,15 @@ export const REALTIME_EVENTS = {
     }),
   },
   'client.updated': {
-    description: "A client was created, changed or deleted in the dashboard: to that client's subscribers.",
+    description:
+      "A client was created, changed or deleted in the dashboard, or changed by an incremental sync: to that client's subscribers.",
     payload: payload(
       {
         id: uuid,
         clientId: uuid,
         change: { enum: ['created', 'updated', 'deleted'] },
         version: { type: 'integer' },
+        source: { enum: ['api', 'sync'] },
       },
       ['id', 'clientId', 'change'],
     ),

@@ -13,10 +13,17 @@ export function announceJobChange(realtime: Pick<Realtime, 'announce'>, job: Job
     change,
     status: job.status,
     version: job.version,
+    source: 'api',
   });
 }
 
 /** `client.updated` for a client written through the API: to that client's subscribers. */
 export function announceClientChange(realtime: Pick<Realtime, 'announce'>, client: Client, change: ClientChange): void {
-  realtime.announce('client.updated', { id: client.id, clientId: client.id, change, version: client.version });
+  realtime.announce('client.updated', {
+    id: client.id,
+    clientId: client.id,
+    change,
+    version: client.version,
+    source: 'api',
+  });
 }

@@ -68,6 +68,8 @@ describe('syncConnection workflow (real Temporal, PostgreSQL and Redis; vendors 
       changes: { title: 'Renamed in Jobber' },
     });
     await fixture.control('mutate', { entity: 'job', action: 'update', key: 4, changes: { title: 'Also renamed' } });
+    const channel = await listenToEventChannel();
+    const fullPassEvents = channel.received.length;
     const { workflowId, runId, result } = await fixture.sync('jobber', 'jobs', 'incremental');
     expect(result.mode).to.equal('incremental');
     expect(result.totals.fetched).to.equal(2);
@@ -77,6 +79,45 @@ describe('syncConnection workflow (real Temporal, PostgreSQL and Redis; vendors 
     );
     expect(titles.sort()).to.deep.equal(['Also renamed', 'Renamed in Jobber']);
     expect(await em.count(SyncLog, { workflowId, runId, step: 'page_stored' })).to.equal(1);
+
+    // Each changed job is announced to its client's subscribers, the full pass before announced none.
+    expect(fullPassEvents).to.equal(0);
+    try {
+      const renamed = await em.find(Job, { title: { $in: ['Renamed in Jobber', 'Also renamed'] } });
+      for (const job of renamed) {
+        const announced = await channel.waitFor('job.updated', (payload) => payload.id === job.id);
+        expect(announced.payload).to.deep.include({
+          change: 'updated',
+          source: 'sync',
+          clientId: job.client?.id ?? null,
+        });
+      }
+      expect(channel.received.filter((entry) => entry.event === 'job.updated')).to.have.length(2);
+    } finally {
+      channel.close();
+    }
+  });
+
+  it('an incremental sync of customers announces each changed client to its subscribers', async () => {
+    await fixture.sync('jobber', 'customers', 'full');
+    await fixture.control('mutate', {
+      entity: 'customer',
+      action: 'update',
+      key: 5,
+      changes: { lastName: 'Realtime' },
+    });
+    const channel = await listenToEventChannel();
+    try {
+      const { result } = await fixture.sync('jobber', 'customers', 'incremental');
+      expect(result.totals.fetched).to.equal(1);
+      const client = await getHarness()
+        .orm.em.fork()
+        .findOneOrFail(Client, { name: { $like: '%Realtime%' } });
+      const announced = await channel.waitFor('client.updated', (payload) => payload.id === client.id);
+      expect(announced.payload).to.deep.include({ clientId: client.id, change: 'updated', source: 'sync' });
+    } finally {
+      channel.close();
+    }
   });
 
   it('a pass requested while a sync runs adds exactly one more incremental pass, however many requests', async () => {
