@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const logger = createWorkerLogger(config.logLevel);
   const opened: Opened = {};
-  let stopping = false;
+  let stopping: NodeJS.Signals | undefined;
 
   /*
    * A running worker drains: it stops polling, running activities get the grace time, then are cancelled and handed
@@ -116,11 +116,14 @@ async function main(): Promise<void> {
    * start-up there is nothing to drain: what is open is closed and the process leaves. A second signal means now.
    */
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
+    // Ctrl-C under `npm start` brings SIGINT from the terminal and SIGTERM from the supervisor at once: only the same
+    // signal again means "now".
+    if (stopping === signal) {
       logger.warn({ signal }, 'second signal: exiting without finishing the shutdown');
       process.exit(1);
     }
-    stopping = true;
+    if (stopping) return;
+    stopping = signal;
     const { worker } = opened;
     if (worker?.getState() === 'RUNNING') {
       const { numInFlightActivities, numInFlightWorkflowActivations } = worker.getStatus();

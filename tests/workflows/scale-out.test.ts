@@ -67,7 +67,10 @@ describe('two API instances and two workers on one PostgreSQL, Redis and Tempora
       worker: false,
     });
     await fixture.control('faults', { vendor: 'jobber', endpoint: 'graphql', latencyMs: 150 });
-    workers.push(spawnWorkerProcess(fixture.taskQueue), spawnWorkerProcess(fixture.taskQueue));
+    // No grace time: the SIGTERM'd worker hands its running activity back at once instead of finishing the sync
+    // itself (which, with a few pages left, it would do within the default 10 s).
+    const noGrace = { WORKER_SHUTDOWN_GRACE_SECONDS: '0' };
+    workers.push(spawnWorkerProcess(fixture.taskQueue, noGrace), spawnWorkerProcess(fixture.taskQueue, noGrace));
     apis = await Promise.all([spawnApiProcess(fixture.taskQueue), spawnApiProcess(fixture.taskQueue)]);
   });
 
@@ -162,6 +165,14 @@ describe('two API instances and two workers on one PostgreSQL, Redis and Tempora
       'the survivor ran the rest',
     ).to.equal(true);
     expect(survivor.exitCode, 'the survivor is still running').to.equal(null);
+    // Handed back, not timed out: the retry came at once, with the shutdown as the attempt's failure.
+    const retried = (history.events ?? [])
+      .map((event) => event.activityTaskStartedEventAttributes)
+      .filter((attributes) => attributes && (attributes.attempt ?? 1) > 1);
+    expect(retried.map((attributes) => attributes!.lastFailure?.applicationFailureInfo?.type)).to.deep.equal([
+      'WorkerShutdown',
+    ]);
+    expect((history.events ?? []).filter((event) => event.activityTaskTimedOutEventAttributes)).to.have.length(0);
 
     // Nothing lost and nothing twice: every job stored once, every page logged once.
     const [live] = await sql<{ count: string }>(`select count(*) as count from jobs where deleted_at is null`);

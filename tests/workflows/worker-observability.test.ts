@@ -65,7 +65,7 @@ describe('the worker process: Temporal SDK metrics, JSON logs and a graceful SIG
     await fixture?.close();
   });
 
-  it('exports SDK and sync metrics, logs JSON lines with workflow ids, and on SIGTERM hands its running sync back', async () => {
+  it('exports SDK and sync metrics, logs JSON lines with workflow ids, and on SIGINT + SIGTERM hands its running sync back', async () => {
     const { temporalClient } = getHarness();
     const connection = fixture.connections.jobber!;
     const metricsPort = await freePort();
@@ -111,6 +111,9 @@ describe('the worker process: Temporal SDK metrics, JSON logs and a graceful SIG
     const expectedJobs = fixture.running.sandbox.world.jobs.filter((job) => !job.deletedAt).length;
     const jobs = await startSync(temporalClient, fixture.taskQueue, connection, 'jobs', 'full');
     await until(async () => (await storedPages(jobs.firstExecutionRunId)) >= 2, 'two stored pages');
+    // As Ctrl-C under `npm start` delivers it: SIGINT from the terminal and SIGTERM from the supervisor together
+    // (SIGTERM alone: tests/workflows/scale-out.test.ts).
+    first.child.kill('SIGINT');
     first.child.kill('SIGTERM');
     expect(await first.exited).to.equal(0);
     const storedAtExit = await storedPages(jobs.firstExecutionRunId);
