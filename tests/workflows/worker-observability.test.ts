@@ -82,7 +82,19 @@ describe('the worker process: Temporal SDK metrics, JSON logs and a graceful SIG
     const customersResult = await customers.result();
     expect(customersResult.totals.fetched).to.be.above(0);
 
-    const samples = await scrape(metricsPort);
+    // The worker counts the completion after it has reported it, so the result can come back first: wait for it.
+    let samples = await scrape(metricsPort);
+    await until(
+      async () => {
+        samples = await scrape(metricsPort);
+        return (
+          valueOf(samples, 'temporal_workflow_completed') >= 1 &&
+          valueOf(samples, 'sync_runs', { status: 'completed', task_queue: fixture.taskQueue }) >= 1
+        );
+      },
+      'the workflow completion in the worker metrics',
+      10_000,
+    );
     expect(valueOf(samples, 'temporal_workflow_completed')).to.be.at.least(1);
     expect(valueOf(samples, 'temporal_activity_execution_latency_count')).to.be.at.least(3);
     // Our counters, labelled as the SDK labels its own series.
