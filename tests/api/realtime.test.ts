@@ -9,7 +9,7 @@ import { publishEvent } from '../../db/event-channel.js';
 import { createTestUser, login, startTestApi, type TestApi, type TestUser } from '../support/api.js';
 import { getHarness } from '../support/harness.js';
 import { parsePrometheus, valueOf, type Sample } from '../support/prometheus.js';
-import { catalogueViolation, connectRecordingSocket, type RecordingSocket } from '../support/sockets.js';
+import { closeCheckingCatalogue, connectRecordingSocket, type RecordingSocket } from '../support/sockets.js';
 
 describe('realtime events over socket.io (real Redis relay, rooms and adapter)', function () {
   this.timeout(60_000);
@@ -46,13 +46,7 @@ describe('realtime events over socket.io (real Redis relay, rooms and adapter)',
     [admin, member, viewer] = [await signIn('admin'), await signIn('user'), await signIn('viewer')];
   });
 
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) {
-      const violations = socket.received.map(catalogueViolation).filter((violation) => violation !== null);
-      socket.close();
-      expect(violations, 'every delivered payload keeps its catalogue schema').to.deep.equal([]);
-    }
-  });
+  afterEach(() => closeCheckingCatalogue(sockets));
 
   after(async () => {
     await api?.close();

@@ -1,4 +1,5 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { expect } from 'chai';
 import addFormats from 'ajv-formats';
 import { io, type Socket } from 'socket.io-client';
 import { REALTIME_EVENTS } from '../../api/realtime/catalogue.js';
@@ -39,6 +40,19 @@ export function catalogueViolation({ event, payload }: ReceivedEvent): string | 
   const validate = promised.get(event);
   if (!validate) return `${event} is not in the catalogue`;
   return validate(payload) ? null : `${event}: ${ajv.errorsText(validate.errors)}`;
+}
+
+/**
+ * Closes the sockets (emptying the list) and fails when any of them received an event that breaks its catalogue
+ * schema: every test that records sockets checks what a client was promised, whatever else it asserts.
+ */
+export function closeCheckingCatalogue(sockets: RecordingSocket[]): void {
+  const violations: string[] = [];
+  for (const socket of sockets.splice(0)) {
+    violations.push(...socket.received.map(catalogueViolation).filter((violation) => violation !== null));
+    socket.close();
+  }
+  expect(violations, 'every delivered payload keeps its catalogue schema').to.deep.equal([]);
 }
 
 /** Connects with `token` over websocket and resolves once the handshake is accepted (rejects if refused). */

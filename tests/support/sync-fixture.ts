@@ -4,6 +4,7 @@ import type { Vendor } from '../../db/entities/enums.js';
 import { VendorConnection } from '../../db/entities/index.js';
 import type { SyncResource } from '../../integrations/core/records.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sandbox/server.js';
+import { createJobberSimulator } from '../../sandbox/vendors/jobber/index.js';
 import { sandboxConnection } from '../../scripts/sandbox-connections.js';
 import { startSync } from '../../temporal/workflow-starters.js';
 import { getHarness } from './harness.js';
@@ -93,4 +94,17 @@ export async function startSyncFixture(options: {
       await running.close();
     },
   };
+}
+
+/**
+ * About 1,500 Jobber jobs (15 pages of Jobber's 100) and no worker of its own: with `slowDownJobber`, a full jobs
+ * sync takes seconds, long enough for a test to stop a worker in the middle of it.
+ */
+export function startInterruptibleJobberFixture(): Promise<SyncFixture> {
+  return startSyncFixture({ factories: [createJobberSimulator], vendors: ['jobber'], scale: 300, worker: false });
+}
+
+/** Every Jobber GraphQL call answers after 150 ms. */
+export async function slowDownJobber(fixture: SyncFixture): Promise<void> {
+  await fixture.control('faults', { vendor: 'jobber', endpoint: 'graphql', latencyMs: 150 });
 }

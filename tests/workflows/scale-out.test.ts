@@ -4,12 +4,11 @@ import { expect } from 'chai';
 import { signAccessToken } from '../../api/auth/tokens.js';
 import { SyncLog } from '../../db/entities/index.js';
 import { publishEvent } from '../../db/event-channel.js';
-import { createJobberSimulator } from '../../sandbox/vendors/jobber/index.js';
 import { call, createTestUser } from '../support/api.js';
 import { spawnApiProcess, type ApiProcess } from '../support/api-process.js';
 import { getHarness } from '../support/harness.js';
-import { catalogueViolation, connectRecordingSocket, type RecordingSocket } from '../support/sockets.js';
-import { startSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
+import { closeCheckingCatalogue, connectRecordingSocket, type RecordingSocket } from '../support/sockets.js';
+import { slowDownJobber, startInterruptibleJobberFixture, type SyncFixture } from '../support/sync-fixture.js';
 import { spawnWorkerProcess, until } from '../support/worker-process.js';
 
 describe('two API instances and two workers on one PostgreSQL, Redis and Temporal', function () {
@@ -59,14 +58,9 @@ describe('two API instances and two workers on one PostgreSQL, Redis and Tempora
   }
 
   before(async () => {
-    // ~1,500 jobs: 15 pages of Jobber's 100, each slowed down so the SIGTERM lands mid-sync.
-    fixture = await startSyncFixture({
-      factories: [createJobberSimulator],
-      vendors: ['jobber'],
-      scale: 300,
-      worker: false,
-    });
-    await fixture.control('faults', { vendor: 'jobber', endpoint: 'graphql', latencyMs: 150 });
+    // Slowed down so the SIGTERM lands mid-sync.
+    fixture = await startInterruptibleJobberFixture();
+    await slowDownJobber(fixture);
     // No grace time: the SIGTERM'd worker hands its running activity back at once instead of finishing the sync
     // itself (which, with a few pages left, it would do within the default 10 s).
     const noGrace = { WORKER_SHUTDOWN_GRACE_SECONDS: '0' };
@@ -74,13 +68,7 @@ describe('two API instances and two workers on one PostgreSQL, Redis and Tempora
     apis = await Promise.all([spawnApiProcess(fixture.taskQueue), spawnApiProcess(fixture.taskQueue)]);
   });
 
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) {
-      const violations = socket.received.map(catalogueViolation).filter((violation) => violation !== null);
-      socket.close();
-      expect(violations, 'every delivered payload keeps its catalogue schema').to.deep.equal([]);
-    }
-  });
+  afterEach(() => closeCheckingCatalogue(sockets));
 
   after(async () => {
     await Promise.all(apis.map((api) => api.stop()));

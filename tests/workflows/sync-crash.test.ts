@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { SyncLog } from '../../db/entities/index.js';
-import { createJobberSimulator } from '../../sandbox/vendors/jobber/index.js';
 import { startSync } from '../../temporal/workflow-starters.js';
 import { getHarness } from '../support/harness.js';
-import { startSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
+import { slowDownJobber, startInterruptibleJobberFixture, type SyncFixture } from '../support/sync-fixture.js';
 import { spawnWorkerProcess, until } from '../support/worker-process.js';
 import { snapshotUnifiedTables, UNIFIED_TABLES } from '../support/sync-snapshot.js';
 
@@ -32,14 +31,9 @@ describe('a worker killed with SIGKILL in the middle of a full sync', function (
   }
 
   before(async () => {
-    // ~1,500 jobs: 15 pages of Jobber's 100, each slowed down so the kill lands mid-sync.
-    fixture = await startSyncFixture({
-      factories: [createJobberSimulator],
-      vendors: ['jobber'],
-      scale: 300,
-      worker: false,
-    });
-    await fixture.control('faults', { vendor: 'jobber', endpoint: 'graphql', latencyMs: 150 });
+    // Slowed down so the kill lands mid-sync.
+    fixture = await startInterruptibleJobberFixture();
+    await slowDownJobber(fixture);
   });
 
   after(async () => {

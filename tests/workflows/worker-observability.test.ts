@@ -3,12 +3,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { SyncLog } from '../../db/entities/index.js';
-import { createJobberSimulator } from '../../sandbox/vendors/jobber/index.js';
 import { freePort } from '../../scripts/services/ports.js';
 import { startSync } from '../../temporal/workflow-starters.js';
 import { getHarness } from '../support/harness.js';
 import { parsePrometheus, valueOf, type Sample } from '../support/prometheus.js';
-import { startSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
+import { slowDownJobber, startInterruptibleJobberFixture, type SyncFixture } from '../support/sync-fixture.js';
 import { spawnWorkerProcess, until } from '../support/worker-process.js';
 
 type LogLine = Record<string, unknown> & { msg?: string; level?: number };
@@ -51,13 +50,8 @@ describe('the worker process: Temporal SDK metrics, JSON logs and a graceful SIG
   const storedPages = (runId: string) => getHarness().orm.em.fork().count(SyncLog, { runId, step: 'page_stored' });
 
   before(async () => {
-    // ~1,500 jobs: 15 pages of Jobber's 100, each slowed down so a SIGTERM lands in the middle of the sync.
-    fixture = await startSyncFixture({
-      factories: [createJobberSimulator],
-      vendors: ['jobber'],
-      scale: 300,
-      worker: false,
-    });
+    // Slowed down later, so a SIGTERM lands in the middle of the jobs sync.
+    fixture = await startInterruptibleJobberFixture();
   });
 
   after(async () => {
@@ -119,7 +113,7 @@ describe('the worker process: Temporal SDK metrics, JSON logs and a graceful SIG
     expect(customersLines.every((line) => line.workflowRunId === customers.firstExecutionRunId)).to.equal(true);
 
     // A long sync; SIGTERM once it has stored a few pages.
-    await fixture.control('faults', { vendor: 'jobber', endpoint: 'graphql', latencyMs: 150 });
+    await slowDownJobber(fixture);
     const expectedJobs = fixture.running.sandbox.world.jobs.filter((job) => !job.deletedAt).length;
     const jobs = await startSync(temporalClient, fixture.taskQueue, connection, 'jobs', 'full');
     await until(async () => (await storedPages(jobs.firstExecutionRunId)) >= 2, 'two stored pages');
