@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { expect } from 'chai';
 import { signAccessToken } from '../../api/auth/tokens.js';
 import { SyncLog } from '../../db/entities/index.js';
@@ -198,13 +199,36 @@ describe('two API instances and two workers on one PostgreSQL, Redis and Tempora
     }
   });
 
-  it('SIGTERM of an API instance closes its sockets and exits 0, while the other instance serves on', async () => {
+  it('SIGTERM of an API instance finishes the request in flight, closes its sockets and exits 0, while the other instance serves on', async () => {
     const [a, b] = apis as [ApiProcess, ApiProcess];
     const admin = await createTestUser('admin');
     const token = tokenFor(admin.id, 'admin');
     const [onA, onB] = [await connect(a, token), await connect(b, token)];
     const closed = new Promise<string>((resolve) => onA.socket.once('disconnect', resolve));
-    expect(await a.stop(), 'exit code').to.equal(0);
+
+    // A client write whose body is still arriving when the SIGTERM comes: it is in flight, so it must be finished.
+    const name = `Drained ${randomUUID()}`;
+    const body = JSON.stringify({ name });
+    const inFlight = request(`${a.base}/api/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.length },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      inFlight.once('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      inFlight.once('error', reject);
+    });
+    await new Promise<void>((resolve) => inFlight.write(body.slice(0, 5), () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopped = a.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    inFlight.end(body.slice(5));
+    expect(await answered, 'the in-flight request was answered').to.equal(201);
+    expect(await stopped, 'exit code').to.equal(0);
+    const [row] = await sql<{ count: string }>('select count(*) as count from clients where name = ?', [name]);
+    expect(Number(row?.count), 'its write committed').to.equal(1);
     expect(await closed).to.be.oneOf(['io server disconnect', 'transport close']);
     expect(
       await fetch(`${a.base}/healthz`).then(
