@@ -12,6 +12,21 @@ function withRequestMemo<T extends WorkflowStartInput | WorkflowSignalWithStartI
   return { ...input, options: { ...input.options, memo: { ...input.options.memo, [REQUEST_ID_MEMO]: requestId } } };
 }
 
+/** The fields of a start's log line: the request, and the workflow it started or joined. */
+function startLine(
+  input: WorkflowStartInput | WorkflowSignalWithStartInput,
+  requestId: string | undefined,
+  runId: string,
+) {
+  return {
+    requestId,
+    workflowId: input.options.workflowId,
+    runId,
+    workflowType: input.workflowType,
+    taskQueue: input.options.taskQueue,
+  };
+}
+
 /**
  * Logs every workflow the API starts (or signals-with-start) with the request it ran for, and puts that request id
  * in the workflow's memo: one line leads from a request to its workflow id, which the worker's lines carry. A start
@@ -22,32 +37,13 @@ export function workflowStartLogging(logger: Logger, requestId: () => string | u
     async startWithDetails(input, next) {
       const id = requestId();
       const output = await next(withRequestMemo(input, id));
-      logger.info(
-        {
-          requestId: id,
-          workflowId: input.options.workflowId,
-          runId: output.runId,
-          workflowType: input.workflowType,
-          taskQueue: input.options.taskQueue,
-        },
-        'workflow started',
-      );
+      logger.info(startLine(input, id, output.runId), 'workflow started');
       return output;
     },
     async signalWithStart(input, next) {
       const id = requestId();
       const runId = await next(withRequestMemo(input, id));
-      logger.info(
-        {
-          requestId: id,
-          workflowId: input.options.workflowId,
-          runId,
-          workflowType: input.workflowType,
-          taskQueue: input.options.taskQueue,
-          signal: input.signalName,
-        },
-        'workflow signalled with start',
-      );
+      logger.info({ ...startLine(input, id, runId), signal: input.signalName }, 'workflow signalled with start');
       return runId;
     },
   };

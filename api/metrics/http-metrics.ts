@@ -1,6 +1,6 @@
-import { performance } from 'node:perf_hooks';
 import type { Router, RouterContext } from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import { onResponseEnd } from '../middleware/response-end.js';
 import type { ApiMetrics } from './api-metrics.js';
 import { deliveryOutcome, webhookSenderOf } from './webhook-outcomes.js';
 
@@ -29,26 +29,16 @@ function countWebhook(metrics: ApiMetrics, ctx: Context, source: string, status:
   if (note?.failed) metrics.webhookEvents.inc({ source, outcome: 'handoff_failed' }, note.failed);
 }
 
-/**
- * Observes every request once its response is sent (or the client went away), when the status is final: the error
- * handler sits inside this middleware and renders errors on the way back up.
- */
+/** Observes every request once its response has ended (see onResponseEnd), when the status is final. */
 export function observeRequests(metrics: ApiMetrics, routeOf: (ctx: Context) => string): Middleware {
   return async (ctx, next) => {
-    const started = performance.now();
-    let observed = false;
-    const observe = (aborted: boolean): void => {
-      if (observed) return;
-      observed = true;
+    onResponseEnd(ctx, ({ aborted, durationMs }) => {
       const route = routeOf(ctx);
       const status = aborted ? 'aborted' : ctx.res.statusCode;
-      const seconds = (performance.now() - started) / 1000;
-      metrics.httpDuration.observe({ method: ctx.method, route, status: String(status) }, seconds);
+      metrics.httpDuration.observe({ method: ctx.method, route, status: String(status) }, durationMs / 1000);
       const source = webhookSenderOf(route);
       if (source) countWebhook(metrics, ctx, source, status);
-    };
-    ctx.res.once('finish', () => observe(false));
-    ctx.res.once('close', () => observe(!ctx.res.writableFinished));
+    });
     await next();
   };
 }

@@ -19,7 +19,8 @@ import { validated } from '../../validation.js';
 import { listJobsPage } from '../jobs/list.js';
 import type { ListJobsQuery } from '../jobs/schemas.js';
 import { preconditionOf, refusalError, setVersionTag } from './preconditions.js';
-import { CLIENT_SUMMARY_FIELDS, presentClient, presentClientInvoice, presentClientSummary } from './present.js';
+import { presentInvoice } from '../finances/present.js';
+import { CLIENT_SUMMARY_FIELDS, presentClient, presentClientSummary } from './present.js';
 import {
   CLIENT_SORT_FIELDS,
   INVOICE_SORT_FIELDS,
@@ -150,7 +151,8 @@ export function clientHandlers(deps: AppDeps) {
         },
         { orderBy: orderByOf(order), limit: query.limit + 1 },
       );
-      ctx.body = toSortedPage(rows, query.limit, order, presentClientInvoice);
+      // Shown exactly as GET /api/finances/invoices shows an invoice.
+      ctx.body = toSortedPage(rows, query.limit, order, presentInvoice);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Client, Invoice } from '../../../db/entities/index.js';
+import type { Client } from '../../../db/entities/index.js';
 
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
 
@@ -60,26 +60,5 @@ export function presentClientSummary(client: Pick<Client, ClientSummaryFields>) 
     version: client.version,
     createdAt: client.createdAt.toISOString(),
     updatedAt: client.updatedAt.toISOString(),
-  };
-}
-
-/** An invoice in a client's list; money stays a decimal string. */
-export function presentClientInvoice(invoice: Invoice) {
-  return {
-    id: invoice.id,
-    clientId: invoice.client?.id ?? null,
-    jobId: invoice.job?.id ?? null,
-    vendor: invoice.vendor,
-    externalId: invoice.externalId,
-    number: invoice.number ?? null,
-    status: invoice.status,
-    total: invoice.total,
-    balance: invoice.balance,
-    currency: invoice.currency,
-    issuedOn: invoice.issuedOn ?? null,
-    dueOn: invoice.dueOn ?? null,
-    paidOn: invoice.paidOn ?? null,
-    createdAt: invoice.createdAt.toISOString(),
-    updatedAt: invoice.updatedAt.toISOString(),
   };
 }
