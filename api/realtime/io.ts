@@ -55,7 +55,10 @@ export interface RealtimeServer extends Realtime {
   close(): Promise<void>;
 }
 
-type IoServer = Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+/** Event names are the catalogue's, checked at delivery, so the socket types take any name with any payload. */
+type Events = Record<string, (...args: unknown[]) => void>;
+export type RealtimeSocket = Socket<Events, Events, Events, SocketData>;
+type IoServer = Server<Events, Events, Events, SocketData>;
 
 function unauthorized(): ExtendedError {
   const error: ExtendedError = new Error('unauthorized');
@@ -95,13 +98,13 @@ function authenticate(io: IoServer, config: Config, redis: Redis): void {
 }
 
 /** Joins the handshake rooms, and ends the socket when its token expires: a token is never good for longer on a socket. */
-function onConnection(socket: Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>) {
+function onConnection(socket: RealtimeSocket) {
   const user = socket.data.user;
   void socket.join([userRoom(user.sub), roleRoom(user.role), sessionRoom(user.sid)]);
-  handleSubscriptions(socket as unknown as Socket, user);
+  handleSubscriptions(socket, user);
   const expiry = setTimeout(
     () => {
-      (socket as unknown as Socket).emit(SESSION_ENDED_EVENT, { reason: 'expired' });
+      socket.emit(SESSION_ENDED_EVENT, { reason: 'expired' });
       socket.disconnect(true);
     },
     Math.max(user.exp * 1000 - Date.now(), 0),
@@ -144,7 +147,7 @@ export function createRealtime({ config, redis, logger }: RealtimeDeps): Realtim
 
   const send = (local: boolean, { event, payload, rooms, excludedRoles }: Delivery) => {
     const target = (local ? io.local : io).to(rooms).except(excludedRoles);
-    (target as unknown as { emit(event: string, payload: unknown): void }).emit(event, payload);
+    target.emit(event, payload);
   };
 
   relaySubscriber.on('message', (channel: string, message: string) => {
@@ -180,9 +183,7 @@ export function createRealtime({ config, redis, logger }: RealtimeDeps): Realtim
     endSessions(sessionIds, reason) {
       if (sessionIds.length === 0) return;
       const rooms = sessionIds.map(sessionRoom);
-      (io.to(rooms) as unknown as { emit(event: string, payload: unknown): void }).emit(SESSION_ENDED_EVENT, {
-        reason,
-      });
+      io.to(rooms).emit(SESSION_ENDED_EVENT, { reason });
       io.in(rooms).disconnectSockets(true);
     },
     stats: () => ({ sockets: io.of('/').sockets.size, events: [...counts.values()].map((entry) => ({ ...entry })) }),

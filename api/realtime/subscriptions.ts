@@ -1,8 +1,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import type { Socket } from 'socket.io';
 import { roleHas, type Permission } from '../auth/permissions.js';
 import type { AccessTokenClaims } from '../auth/tokens.js';
+import type { RealtimeSocket } from './io.js';
 import { clientRoom, syncRoom } from './rooms.js';
 
 /** Enough for a dashboard with many panels open; a socket asking for more is misbehaving. */
@@ -50,7 +50,7 @@ function resolve(request: unknown, user: AccessTokenClaims): SubscriptionAck {
 }
 
 /** Joined subscription rooms, counted apart from the rooms the handshake put the socket in. */
-const subscribedRooms = (socket: Socket) =>
+const subscribedRooms = (socket: RealtimeSocket) =>
   [...socket.rooms].filter((room) => room.startsWith('sync:') || room.startsWith('client:'));
 
 /**
@@ -58,7 +58,7 @@ const subscribedRooms = (socket: Socket) =>
  * `{ client: clientId }` joins the client's (job and client changes). `unsubscribe` leaves. The acknowledgement
  * says which room, or carries an error in the API's error shape.
  */
-export function handleSubscriptions(socket: Socket, user: AccessTokenClaims): void {
+export function handleSubscriptions(socket: RealtimeSocket, user: AccessTokenClaims): void {
   const answer = (ack: unknown, result: SubscriptionAck) => {
     if (typeof ack === 'function') (ack as (result: SubscriptionAck) => void)(result);
   };
