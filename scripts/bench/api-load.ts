@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { REFERENCE_API_ENV, REFERENCE_KIND_ENV, type ReferenceKind } from './api-references.js';
 import { latencySummary } from './webhooks-figures.js';
 
 /** One endpoint's figures under load. */
@@ -74,9 +75,18 @@ export async function sequentialLatency(
 
 const bareScript = fileURLToPath(new URL('./api-bare-koa.js', import.meta.url));
 
-/** Starts the bare Koa reference in a child process; resolves with its URL and a stop function. */
-export async function startBareKoa(): Promise<{ url: string; stop(): void }> {
-  const child = fork(bareScript, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Starts a reference Koa app (api-bare-koa.ts) in a child process; resolves with its URL and a stop function. The
+ * verifying kinds need the API's environment, to check its tokens with its key and options.
+ */
+export async function startReferenceApp(
+  kind: ReferenceKind,
+  apiEnv: Record<string, string>,
+): Promise<{ url: string; stop(): void }> {
+  const child = fork(bareScript, [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [REFERENCE_KIND_ENV]: kind, [REFERENCE_API_ENV]: JSON.stringify(apiEnv) },
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message) => resolve((message as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`bare Koa exited with code ${code}`)));

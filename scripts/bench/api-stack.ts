@@ -22,6 +22,8 @@ export interface ApiBenchStack {
   /** Rows the sync stored, as the API serves them (not deleted). */
   readonly stored: { clients: number; jobs: number; invoices: number; payments: number };
   readonly syncSeconds: number;
+  /** The API process's environment (the card-floor reference verifies its tokens with it). */
+  readonly apiEnv: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -93,9 +95,10 @@ export async function startApiBenchStack(
 
     const port = await freePort();
     const apiBaseUrl = `http://127.0.0.1:${port}`;
+    const apiEnv = benchApiEnv(services.worker, port, taskQueue);
     const api = await startApiProcess(
       {
-        env: benchApiEnv(services.worker, port, taskQueue),
+        env: apiEnv,
         webhooksPerMinute: 100,
         globalPerMinute: BENCH_REQUESTS_PER_MINUTE,
         rateLimitNamespace: `bench-api-${randomUUID()}`,
@@ -108,7 +111,7 @@ export async function startApiBenchStack(
     await createUser(services.orm.em.fork(), { email, password, role: 'admin' });
     const token = await login(apiBaseUrl, email, password);
     log(`API process ${api.pid} listens on ${apiBaseUrl}; admin signed in`);
-    return { api, apiBaseUrl, token, stored, syncSeconds, stop };
+    return { api, apiBaseUrl, token, stored, syncSeconds, apiEnv, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { invalidateDashboard } from '../../db/dashboard-generation.js';
-import { loadEndpoint, sequentialLatency, startBareKoa, type LoadFigures } from './api-load.js';
+import { loadEndpoint, sequentialLatency, startReferenceApp, type LoadFigures } from './api-load.js';
+import { REFERENCE_KINDS } from './api-references.js';
 import { startApiBenchStack } from './api-stack.js';
 import { formatReport, type ReportLine } from './sync-report.js';
 import { startBenchServices } from './sync-services.js';
@@ -57,7 +58,9 @@ async function pauseForInspection(apiBaseUrl: string, token: string, databaseUrl
 /**
  * `npm run bench -- api [customers]` (issue 8): the sandbox's large world synced (default 50k customers: ~50k
  * clients, ~250k jobs, their invoices and payments), then p50/p99 and requests/s of the dashboard summary cached
- * and cold, the client list, a filtered job list, and a bare Koa endpoint returning a constant in the same run.
+ * and cold, the client list, a filtered job list, and a bare Koa endpoint returning a constant in the same run, with
+ * the constant behind koa-jwt, and behind koa-helmet and koa-jwt (the card floor: the least any authenticated
+ * request costs).
  */
 export async function benchApi(args: readonly string[]): Promise<Record<string, unknown>> {
   const customers = customersArg(args);
@@ -69,7 +72,9 @@ export async function benchApi(args: readonly string[]): Promise<Record<string, 
     const stack = await startApiBenchStack(services, log, dataDir, customers);
     if (process.env.BENCH_API_PAUSE)
       await pauseForInspection(stack.apiBaseUrl, stack.token, services.worker.databaseUrl);
-    const bare = await startBareKoa();
+    const bare = await startReferenceApp('bare', stack.apiEnv);
+    const jwtOnly = await startReferenceApp('jwt', stack.apiEnv);
+    const cardFloor = await startReferenceApp('card', stack.apiEnv);
     try {
       const base = stack.apiBaseUrl;
       const token = stack.token;
@@ -79,6 +84,10 @@ export async function benchApi(args: readonly string[]): Promise<Record<string, 
 
       log(`bare Koa: ${CONNECTIONS} connections for ${LOAD_SECONDS} s`);
       const bareFigures = await loadEndpoint(bare.url, load);
+      log(`koa-jwt only (${REFERENCE_KINDS.jwt}): ${CONNECTIONS} connections for ${LOAD_SECONDS} s`);
+      const jwtFigures = await loadEndpoint(jwtOnly.url, { ...load, token });
+      log(`card floor (${REFERENCE_KINDS.card}): ${CONNECTIONS} connections for ${LOAD_SECONDS} s`);
+      const floor = await loadEndpoint(cardFloor.url, { ...load, token });
       log(`summary, cold: ${COLD_SAMPLES} sequential requests, each after an invalidation`);
       const cold = await sequentialLatency(
         COLD_SAMPLES,
@@ -97,8 +106,22 @@ export async function benchApi(args: readonly string[]): Promise<Record<string, 
       const jobsByCreation = await loadEndpoint(lists.jobsByCreation, { ...load, token });
 
       const share = cached.requestsPerSecond / bareFigures.requestsPerSecond;
+      const floorShare = floor.requestsPerSecond / bareFigures.requestsPerSecond;
+      const jwtShare = jwtFigures.requestsPerSecond / bareFigures.requestsPerSecond;
       const lines: ReportLine[] = [
         { figure: 'bare Koa endpoint (constant)', measured: describe(bareFigures), target: '-', met: null },
+        {
+          figure: 'koa-jwt only (constant)',
+          measured: `${describe(jwtFigures)}; ${(jwtShare * 100).toFixed(0)}% of bare`,
+          target: '-',
+          met: null,
+        },
+        {
+          figure: 'card floor: koa-helmet + koa-jwt (constant)',
+          measured: `${describe(floor)}; ${(floorShare * 100).toFixed(0)}% of bare`,
+          target: '-',
+          met: null,
+        },
         {
           figure: 'summary, cached (authenticated)',
           measured: describe(cached),
@@ -152,6 +175,8 @@ export async function benchApi(args: readonly string[]): Promise<Record<string, 
         summaryCached: cached,
         summaryCold: cold,
         cachedShareOfBare: Number(share.toFixed(3)),
+        jwtOnly: { ...jwtFigures, shareOfBare: Number(jwtShare.toFixed(3)) },
+        cardFloor: { ...floor, shareOfBare: Number(floorShare.toFixed(3)) },
         clientList: clients,
         clientSearch,
         jobListByDate: jobs,
@@ -161,6 +186,8 @@ export async function benchApi(args: readonly string[]): Promise<Record<string, 
       };
     } finally {
       bare.stop();
+      jwtOnly.stop();
+      cardFloor.stop();
       await stack.stop();
     }
   } finally {

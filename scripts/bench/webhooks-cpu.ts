@@ -126,3 +126,35 @@ export const describeCpu = (use: CpuUse) =>
     .sort(([, a], [, b]) => b - a)
     .map(([part, used]) => `${part} ${used}`)
     .join(', ');
+
+/** The parts that receive a delivery (the load generator and the simulators are the vendors' side). */
+const RECEIVING_PARTS = ['api', 'temporal', 'postgres', 'redis'] as const;
+
+export interface ReceivingCost {
+  /** CPU milliseconds the receiving parts spent per delivery, in total and by part. */
+  msPerDelivery: number;
+  byPart: Record<string, number>;
+  /** Cores that cost takes at the asked rate, against the machine's. */
+  coresAtRate: number;
+  cores: number;
+}
+
+/**
+ * What one delivery costs the receiving side in CPU, and how many cores the asked rate therefore needs: when that
+ * is near the machine's cores (with the load generator and the simulators on the same ones), requests queue for CPU
+ * and the answer latency is the queue's, whatever the handler does.
+ */
+export function receivingCost(use: CpuUse, deliveries: number, ratePerSecond: number): ReceivingCost {
+  const byPart = Object.fromEntries(
+    RECEIVING_PARTS.map((part) => [part, Math.round(((use.cpuSeconds[part] ?? 0) * 1000 * 100) / deliveries) / 100]),
+  );
+  const msPerDelivery = Math.round(Object.values(byPart).reduce((sum, value) => sum + value, 0) * 100) / 100;
+  return { msPerDelivery, byPart, coresAtRate: Math.round(msPerDelivery * ratePerSecond) / 1000, cores: use.cores };
+}
+
+export const describeReceivingCost = (cost: ReceivingCost, ratePerSecond: number) =>
+  `${cost.msPerDelivery} ms per delivery (` +
+  Object.entries(cost.byPart)
+    .map(([part, ms]) => `${part} ${ms}`)
+    .join(', ') +
+  `): ${ratePerSecond}/s needs ${cost.coresAtRate.toFixed(2)} of ${cost.cores} cores`;

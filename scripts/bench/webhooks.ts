@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { formatReport, type ReportLine } from './sync-report.js';
 import { startBenchServices } from './sync-services.js';
 import { sendBurst } from './webhooks-burst.js';
-import { cpuBetween, cpuSnapshot, describeCpu } from './webhooks-cpu.js';
+import { cpuBetween, cpuSnapshot, describeCpu, describeReceivingCost, receivingCost } from './webhooks-cpu.js';
 import { BURST_SHARES, burstComposition, planBurst } from './webhooks-deliveries.js';
 import { answerCounts, apiSideLatency, describeLatency, latencyByOutcome, latencySummary } from './webhooks-figures.js';
 import { BENCH_WEBHOOKS_PER_MINUTE, startWebhookStack } from './webhooks-stack.js';
@@ -83,6 +83,7 @@ export async function benchWebhooks(args: readonly string[]): Promise<Record<str
         ...(stack.worker ? { worker: stack.worker.pid } : {}),
         'load generator and sandbox': process.pid,
       });
+      const cost = receivingCost(cpu, count, rate);
       log(`sent in ${burst.seconds.toFixed(2)} s (${burst.sendRate.toFixed(1)}/s); verifying`);
       if (!stack.worker) await stack.startWorker();
       const verification = await verifyBurst(services, plan, { answers: burst.answers, startedAt }, log);
@@ -117,6 +118,12 @@ export async function benchWebhooks(args: readonly string[]): Promise<Record<str
         },
         { figure: 'CPU during the burst', measured: describeCpu(cpu), target: '-', met: null },
         {
+          figure: 'receiving side CPU (api, temporal, pg, redis)',
+          measured: describeReceivingCost(cost, rate),
+          target: '-',
+          met: null,
+        },
+        {
           figure: 'work the accepted events asked for',
           measured:
             `${verification.signalsCounted} sync signals -> ${verification.syncPasses} incremental passes over ` +
@@ -150,6 +157,7 @@ export async function benchWebhooks(args: readonly string[]): Promise<Record<str
         apiSideMs: apiSide,
         scheduleLagMs: lag,
         cpuDuringBurst: cpu,
+        receivingCost: cost,
         counts: {
           sent: burst.answers.length,
           ...counts,
