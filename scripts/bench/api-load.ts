@@ -89,7 +89,7 @@ export async function startReferenceApp(
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message) => resolve((message as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`bare Koa exited with code ${code}`)));
+    child.once('exit', (code) => reject(new Error(`reference app ${kind} exited with code ${code}`)));
   });
   return { url: `http://127.0.0.1:${port}/`, stop: () => child.send('stop') };
 }

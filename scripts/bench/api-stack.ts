@@ -22,7 +22,7 @@ export interface ApiBenchStack {
   /** Rows the sync stored, as the API serves them (not deleted). */
   readonly stored: { clients: number; jobs: number; invoices: number; payments: number };
   readonly syncSeconds: number;
-  /** The API process's environment (the card-floor reference verifies its tokens with it). */
+  /** The API process's environment: the reference apps that verify its tokens read its key and options from it. */
   readonly apiEnv: Record<string, string>;
   stop(): Promise<void>;
 }
